@@ -1,0 +1,54 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from providers.constants import AccreditationStatus, ListingStatus, RateUnit
+from providers.models import Accreditation, RateCard, ServiceCategory, ServiceListing
+from tests.marketplace.factories import ProviderOrganisationFactory
+
+
+class AccreditationApprovedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Accreditation
+
+    organisation = factory.SubFactory(ProviderOrganisationFactory)
+    status = AccreditationStatus.APPROVED
+    approved_at = factory.LazyFunction(timezone.now)
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
+
+
+class AccreditationAppliedFactory(AccreditationApprovedFactory):
+    status = AccreditationStatus.APPLIED
+    approved_at = None
+    expires_on = None
+
+
+def homecare():
+    return ServiceCategory.objects.get(slug="homecare")
+
+
+class ServiceListingPublishedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceListing
+
+    organisation = factory.SubFactory(ProviderOrganisationFactory)
+    category = factory.LazyFunction(homecare)
+    reference = factory.Sequence(lambda n: f"listing-{n}")
+    title = factory.Sequence(lambda n: f"Homecare service {n}")
+    status = ListingStatus.PUBLISHED
+
+
+class ServiceListingDraftFactory(ServiceListingPublishedFactory):
+    status = ListingStatus.DRAFT
+
+
+class RateCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateCard
+
+    listing = factory.SubFactory(ServiceListingPublishedFactory)
+    unit = RateUnit.HOUR
+    contract_rate_pence = 2650
+    direct_payment_rate_pence = 2150
+    effective_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
