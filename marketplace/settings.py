@@ -23,6 +23,7 @@ PRODUCTION = not DEBUG
 SECRET_KEY = env.str("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+COUNCIL_NAME = env.str("COUNCIL_NAME")
 
 # --- Services ----------------------------------------------------------------------------------
 
@@ -164,6 +165,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "marketplace.context_processors.site",
             ],
         },
     },

@@ -6,7 +6,8 @@ from tests.providers.factories import AccreditationApprovedFactory, ServiceListi
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_home_page_is_govuk_styled_and_accessible(live_server, page, check_accessible):
+def test_home_page_is_govuk_styled_and_accessible(live_server, page, check_accessible, settings):
+    settings.COUNCIL_NAME = "Test Borough Council"
     ServiceListingPublishedFactory(organisation=AccreditationApprovedFactory().organisation)
     response = page.goto(live_server.url + "/")
     assert response.status == 200
@@ -17,6 +18,7 @@ def test_home_page_is_govuk_styled_and_accessible(live_server, page, check_acces
     # GOV.UK Frontend's JavaScript ran.
     page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
     assert page.locator(".govuk-summary-list__value").first.inner_text() == "1"
+    assert page.locator("header").get_by_role("link", name="Test Borough Council").is_visible()
     check_accessible(page, "home")
 
 

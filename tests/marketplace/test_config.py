@@ -85,3 +85,23 @@ def test_env_lists_and_booleans():
     env = Env({"ALLOWED_HOSTS": " a.example , b.example,", "DEBUG": "No"})
     assert env.list("ALLOWED_HOSTS", []) == ["a.example", "b.example"]
     assert env.bool("DEBUG", True) is False
+
+
+def test_docker_compose_environment_makes_a_valid_production_configuration():
+    """The variables docker-compose passes to the app are the ones settings read, and enough."""
+    import re
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    samples = {"SECRET_KEY": PRODUCTION["SECRET_KEY"], "ALLOWED_HOSTS": "care.example.gov.uk",
+               "SITE_URL": "https://care.example.gov.uk", "POSTGRES_PASSWORD": "s3cret"}
+
+    def substitute(value: str) -> str:
+        return re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda m: samples.get(m.group(1), ""), str(value))
+
+    for service in ("web", "worker", "beat"):
+        env = {key: substitute(value) for key, value in compose["services"][service]["environment"].items()}
+        env = {key: value for key, value in env.items() if value}
+        result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+        assert result.returncode == 0, (service, result.stderr)
