@@ -11,10 +11,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
-# Playwright's sync API runs an event loop in this thread; the Django ORM calls made by the
-# test itself (fixtures) are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def _unavailable(reason: str):
     # In CI a browser test must never be silently skipped.
@@ -33,9 +29,16 @@ def chromium_path():
     return path
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path, tmp_path_factory):
+@pytest.fixture
+def browser(chromium_path, monkeypatch):
+    """A fresh Chromium per test. Started after the test's database set-up: a Playwright session
+    kept across tests would run later tests' set-up in its own context, where Django's serialized
+    rollback does not find the data to restore."""
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test itself makes
+    # are still ordinary synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

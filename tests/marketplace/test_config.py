@@ -23,7 +23,7 @@ PRODUCTION = {
 def manage(*args, **env):
     base = {key: value for key, value in os.environ.items()
             if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
-                           "DJANGO_SETTINGS_MODULE"}}
+                           "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     base["VAR_DIR"] = str(ROOT / "var" / "config-test")
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)

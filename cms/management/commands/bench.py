@@ -1,0 +1,60 @@
+"""Times the main pages against a seeded database: ``make bench`` (seed at --scale, then measure).
+
+Figures are wall-clock milliseconds through Django's test client (no network), median and 95th
+percentile over ``--repeat`` requests after one warm-up, with the number of SQL queries per request.
+"""
+
+import io
+import statistics
+import time
+from decimal import Decimal
+
+from django.core.management import BaseCommand, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.models import User
+
+PAGES = [
+    ("home page", None, "/"),
+    ("advice index", None, "/advice/"),
+    ("health check", None, "/healthz"),
+    ("API: organisations", None, "/api/v1/organisations/"),
+    ("people list (broker)", "broker", "/people/"),
+    ("API: people (broker)", "broker", "/api/v1/people/"),
+    ("people list (contract officer)", "contracts", "/people/"),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed demo data at a scale and time the main pages."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=Decimal, default=Decimal(10))
+        parser.add_argument("--repeat", type=int, default=20)
+        parser.add_argument("--skip-seed", action="store_true")
+
+    def handle(self, *args, scale, repeat, skip_seed, **options):
+        if not skip_seed:
+            started = time.perf_counter()
+            call_command("seed_demo", "--scale", str(scale), stdout=io.StringIO(), stderr=io.StringIO())
+            self.stdout.write(f"seed_demo --scale {scale}: {time.perf_counter() - started:.1f} s")
+        self.stdout.write(f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        for label, username, path in PAGES:
+            client = Client(HTTP_HOST="localhost")
+            if username:
+                client.force_login(User.objects.get(username=username))
+            client.get(path)
+            timings, queries = [], 0
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+                queries = len(captured.captured_queries)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path} answered {response.status_code}")
+            timings.sort()
+            p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+            self.stdout.write(f"{label:34} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
