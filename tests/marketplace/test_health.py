@@ -1,3 +1,8 @@
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -5,6 +10,7 @@ from marketplace.celery import app
 from marketplace.tasks import ping
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_healthz_reports_database_cache_and_broker(client):
@@ -46,13 +52,20 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
 
 
 def test_ping_task_runs_where_the_configuration_says():
-    """Embedded: in process. With REDIS_URL: through the real Redis broker to a real worker."""
+    """Embedded: in process. With REDIS_URL: through the real Redis broker to a real worker process."""
     if app.conf.task_always_eager:
         assert ping.delay().get(timeout=5) == "pong"
         return
-    from celery.contrib.testing.worker import start_worker
-
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        result = ping.delay()
-        assert result.get(timeout=20) == "pong"
+    queue = f"test-{uuid.uuid4().hex}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool=solo", "-Q", queue,
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        result = ping.apply_async(queue=queue)
+        assert result.get(timeout=60) == "pong"
         assert result.successful()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
