@@ -47,3 +47,22 @@ def test_revoking_removes_the_role_and_its_group(council, make_member, client):
     assert AuditEvent.objects.filter(verb="membership.revoke", reason="Left the council").count() == 1
     client.force_login(officer)
     assert client.get("/admin/").status_code == 302
+
+
+def test_one_organisation_can_be_both_provider_and_broker(make_member):
+    from tests.marketplace.factories import OrganisationFactory
+
+    both = OrganisationFactory(is_provider=True, is_broker=True)
+    planner = make_member(Role.BROKER, both)
+    carer = make_member(Role.PROVIDER_STAFF, both)
+    assert both.kinds == ["provider", "broker"]
+    assert {m.role for m in Membership.objects.filter(organisation=both)} == {Role.BROKER, Role.PROVIDER_STAFF}
+
+
+def test_an_organisation_must_be_of_some_kind():
+    from django.db import IntegrityError
+
+    from tests.marketplace.factories import OrganisationFactory
+
+    with pytest.raises(IntegrityError):
+        OrganisationFactory(is_council=False, is_provider=False, is_broker=False)
