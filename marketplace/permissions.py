@@ -6,6 +6,8 @@ not add queries as a page grows.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
 from marketplace.constants import COUNCIL_ROLES, Role
 from marketplace.models import Membership, User
 
@@ -49,3 +51,17 @@ def is_council_staff(user: User) -> bool:
 def is_council_officer(user: User) -> bool:
     """Contract and finance officers: they see every organisation's records to do their jobs."""
     return has_role(user, Role.CONTRACT_OFFICER, Role.FINANCE_OFFICER)
+
+
+def require_role(user: User, *roles: str, organisation_id: int | None = None) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` holds one of ``roles`` (in ``organisation_id`` if given)."""
+    held = any(grant.role in roles and (organisation_id is None or grant.organisation_id == organisation_id)
+               for grant in grants(user))
+    if not held:
+        raise PermissionDenied("You do not have permission to do that.")
+
+
+def require_member(user: User, organisation_id: int) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` works for the organisation."""
+    if organisation_id not in organisation_ids(user):
+        raise PermissionDenied("You do not have permission to do that.")

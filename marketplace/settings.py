@@ -8,6 +8,8 @@ setting a public deployment needs must be present and well-formed, or start-up s
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from marketplace.env import DEVELOPMENT_SECRET_KEY, ConfigError, Env, database_from_url, redis_url
 
 env = Env()
@@ -68,7 +70,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-lapsed-accreditations": {"task": "providers.expire_lapsed_accreditations",
+                                     "schedule": crontab(hour=1, minute=15)},
+    "send-expiry-reminders": {"task": "providers.send_expiry_reminders", "schedule": crontab(hour=7, minute=0)},
+}
+
+# --- Email ---------------------------------------------------------------------------------------
+# Without EMAIL_HOST, messages are written to the log (console) instead of being sent.
+_EMAIL_HOST = env.str("EMAIL_HOST")
+if _EMAIL_HOST:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": _EMAIL_HOST,
+        "port": env.int("EMAIL_PORT", 587),
+        "username": env.str("EMAIL_HOST_USER") or None,
+        "password": env.str("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+        "timeout": 20,
+    }}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Mixed Market <no-reply@mixedmarket.invalid>")
 
 # --- Stripe ------------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")
@@ -95,6 +117,8 @@ if PRODUCTION:
         raise ConfigError("DATABASE_URL must point at PostgreSQL when DEBUG is false")
     if not REDIS_URL:
         raise ConfigError("REDIS_URL is required when DEBUG is false")
+    if not _EMAIL_HOST:
+        raise ConfigError("EMAIL_HOST is required when DEBUG is false (the SMTP server that sends reminders)")
     if not SITE_URL.startswith("https://"):
         raise ConfigError("SITE_URL must be an https:// address when DEBUG is false")
 

@@ -35,3 +35,15 @@ class RateUnit(models.TextChoices):
     WEEK = "week", "per week"
     SESSION = "session", "per session"
     ITEM = "item", "per item"
+
+
+class StandardScope(models.TextChoices):
+    """Which organisations a quality standard applies to."""
+
+    PROVIDERS = "providers", "Providers"
+    BROKERS = "brokers", "Brokers"
+    BOTH = "both", "Providers and brokers"
+
+
+# Days before an expiry date on which the organisation is reminded.
+REMINDER_DAYS = (60, 30, 7)

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -49,6 +50,8 @@ def browser(chromium_path, monkeypatch):
         )
         yield browser
         browser.close()
+        # Database work done while Playwright's loop ran used a connection of its own context.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -17,12 +17,13 @@ PRODUCTION = {
     "SITE_URL": "https://care.example.gov.uk",
     "DATABASE_URL": "postgres://mixedmarket@db.internal:5432/mixedmarket",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_HOST": "smtp.internal",
 }
 
 
 def manage(*args, **env):
     base = {key: value for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
+            if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "EMAIL_HOST",
                            "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     base["VAR_DIR"] = str(ROOT / "var" / "config-test")
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
@@ -42,6 +43,7 @@ def test_a_bad_database_url_stops_start_up_with_one_line_naming_it():
     ("ALLOWED_HOSTS", "ALLOWED_HOSTS is required"),
     ("DATABASE_URL", "DATABASE_URL must point at PostgreSQL"),
     ("REDIS_URL", "REDIS_URL is required"),
+    ("EMAIL_HOST", "EMAIL_HOST is required"),
 ])
 def test_production_refuses_to_start_without_a_required_setting(missing, named):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
@@ -95,7 +97,8 @@ def test_docker_compose_environment_makes_a_valid_production_configuration():
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     samples = {"SECRET_KEY": PRODUCTION["SECRET_KEY"], "ALLOWED_HOSTS": "care.example.gov.uk",
-               "SITE_URL": "https://care.example.gov.uk", "POSTGRES_PASSWORD": "s3cret"}
+               "SITE_URL": "https://care.example.gov.uk", "POSTGRES_PASSWORD": "s3cret",
+               "EMAIL_HOST": "smtp.internal"}
 
     def substitute(value: str) -> str:
         return re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda m: samples.get(m.group(1), ""), str(value))

@@ -52,3 +52,18 @@ class RateCardFactory(factory.django.DjangoModelFactory):
     contract_rate_pence = 2650
     direct_payment_rate_pence = 2150
     effective_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+
+
+def evidence_for_all_mandatory(organisation, *, by, expires_on=None):
+    """In-date evidence for every mandatory standard that applies to ``organisation``."""
+    from django.core.files.base import ContentFile
+
+    from providers.models import Evidence, standards_for
+
+    today = timezone.localdate()
+    for standard in standards_for(organisation).filter(mandatory=True):
+        evidence = Evidence(organisation=organisation, standard=standard, original_name="certificate.pdf",
+                            issued_on=today - datetime.timedelta(days=30),
+                            expires_on=expires_on or today + datetime.timedelta(days=300), uploaded_by=by)
+        evidence.file.save("certificate.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+        evidence.save()
