@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", views.account, name="account"),
     path("people/", include("brokerage.urls")),
+    path("portal/", include("providers.urls")),
     path("", include("cms.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router.urls)),
