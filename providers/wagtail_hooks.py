@@ -1,9 +1,15 @@
 """Council console (Wagtail admin) views for the quality framework."""
 
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from marketplace.constants import Role
+from marketplace.permissions import has_role
+from providers import console
 from providers.models import QualityStandard
 
 
@@ -26,3 +32,21 @@ class QualityStandardViewSet(SnippetViewSet):
 
 
 register_snippet(QualityStandardViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_accreditation_urls():
+    return [
+        path("accreditations/", console.AccreditationIndexView.as_view(), name="accreditation_index"),
+        path("accreditations/<int:pk>/", console.AccreditationDetailView.as_view(), name="accreditation_detail"),
+    ]
+
+
+class ContractOfficerMenuItem(MenuItem):
+    def is_shown(self, request):
+        return has_role(request.user, Role.CONTRACT_OFFICER)
+
+
+@hooks.register("register_admin_menu_item")
+def register_accreditation_menu_item():
+    return ContractOfficerMenuItem("Accreditations", reverse("accreditation_index"), icon_name="tasks", order=190)
