@@ -1,12 +1,16 @@
 """Reads of organisations and their services, and who may see which."""
 
-from django.db.models import Count, Q, QuerySet
+import datetime
 
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from marketplace.constants import PROVIDER_ROLES, Role
 from marketplace.models import Organisation, User
 from marketplace.permissions import is_council_staff, organisation_ids
 from marketplace.scoping import scope_rule, visible_to
 from providers.constants import ListingStatus
-from providers.models import ServiceCategory, ServiceListing, in_force_q
+from providers.models import Evidence, ServiceCategory, ServiceListing, in_force_q, standards_for
 
 
 @scope_rule(Organisation)
@@ -50,3 +54,42 @@ def directory_counts() -> dict[str, int]:
         "brokers": approved.filter(is_broker=True).count(),
         "services": public_listings().count(),
     }
+
+
+# Provider portal reads ---------------------------------------------------------------------------
+
+EXPIRES_SOON_DAYS = 60
+
+
+def portal_organisation_ids(user: User) -> set[int]:
+    """Organisations whose provider portal ``user`` may use: provider staff, provider admins and brokers."""
+    return organisation_ids(user, *PROVIDER_ROLES, Role.BROKER)
+
+
+def portal_organisations(user: User) -> QuerySet:
+    return Organisation.objects.filter(pk__in=portal_organisation_ids(user)).select_related("accreditation")
+
+
+def evidence_status(evidence, today) -> str:
+    """"In date", "Expires soon" (within 60 days), "Expired" or "Missing" for a standard's current evidence."""
+    if evidence is None:
+        return "Missing"
+    if evidence.expires_on < today:
+        return "Expired"
+    if evidence.expires_on <= today + datetime.timedelta(days=EXPIRES_SOON_DAYS):
+        return "Expires soon"
+    return "In date"
+
+
+def standards_with_evidence(organisation: Organisation, today=None) -> list:
+    """Every standard that applies to ``organisation``, each with ``current_evidence`` (the upload that
+    lasts longest, the latest of those on a tie, or None) and ``evidence_status``. Two queries,
+    however many standards and uploads there are."""
+    today = today or timezone.localdate()
+    evidence = Evidence.objects.filter(organisation=organisation).order_by("-expires_on", "-uploaded_at", "-pk")
+    standards = list(standards_for(organisation).order_by("code").prefetch_related(
+        Prefetch("evidence", queryset=evidence, to_attr="organisation_evidence")))
+    for standard in standards:
+        standard.current_evidence = standard.organisation_evidence[0] if standard.organisation_evidence else None
+        standard.evidence_status = evidence_status(standard.current_evidence, today)
+    return standards
