@@ -24,9 +24,12 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only: public uploads (Wagtail images and documents). Evidence is never served
+    # from here; it is private to the organisation and the council.
+    urlpatterns += [re_path(r"^media/(?!evidence/)(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 # Wagtail serves every other path from the page tree; it must come last.
 urlpatterns += [path("", include(wagtail_urls))]
