@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from marketplace import audit
@@ -234,16 +235,12 @@ def expiry_reminders_send(*, today: datetime.date | None = None) -> int:
                   f"{accreditation.expires_on:%d %B %Y}. Apply to renew it before then, or your services will "
                   "no longer be shown to people or available for support plans."),
         )
-    # Only the latest evidence per standard matters: an older upload replaced by a newer one is not chased.
-    latest: dict[tuple[int, int], Evidence] = {}
-    for evidence in (Evidence.objects.filter(expires_on__gte=today)
-                     .select_related("organisation", "standard").order_by("expires_on")):
-        key = (evidence.organisation_id, evidence.standard_id)
-        if key not in latest or evidence.expires_on > latest[key].expires_on:
-            latest[key] = evidence
-    for evidence in latest.values():
-        if evidence.expires_on > horizon:
-            continue
+    # Only the upload that lasts longest per standard matters: one already renewed is not chased.
+    renewed = Evidence.objects.filter(organisation=OuterRef("organisation"), standard=OuterRef("standard"),
+                                      expires_on__gt=OuterRef("expires_on"))
+    expiring = (Evidence.objects.filter(expires_on__gte=today, expires_on__lte=horizon)
+                .exclude(Exists(renewed)).select_related("organisation", "standard"))
+    for evidence in expiring:
         days_left = (evidence.expires_on - today).days
         sent += _remind(
             target_key=f"evidence:{evidence.pk}", organisation=evidence.organisation,
