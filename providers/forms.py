@@ -1,61 +1,9 @@
 """Forms for the provider portal, shaped for the GOV.UK Design System."""
 
-import datetime
-import re
-
 from django import forms
 
+from marketplace.forms import GovukDateField
 from providers.services import EVIDENCE_EXTENSIONS
-
-PARTS = ("day", "month", "year")
-
-
-class DateInputWidget(forms.MultiWidget):
-    """The GOV.UK date input: day, month and year boxes named ``<name>_day`` etc. with ids ``<id>_0..2``."""
-
-    def __init__(self, attrs=None):
-        box = {"inputmode": "numeric"}
-        super().__init__({part: forms.TextInput(attrs=box) for part in PARTS}, attrs)
-
-    def decompress(self, value):
-        if isinstance(value, datetime.date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-
-class GovukDateField(forms.Field):
-    """A date typed into three boxes, with the GOV.UK pattern's error messages.
-
-    ``name`` is how the date is called in messages ("the issue date").
-    """
-
-    widget = DateInputWidget
-
-    def __init__(self, *, name: str, **kwargs):
-        self.name = name
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, datetime.date):
-            return value
-        parts = [str(part or "").strip() for part in (value or [None] * 3)][:3]
-        while len(parts) < 3:
-            parts.append("")
-        if not any(parts):
-            return None
-        missing = [part for part, text in zip(PARTS, parts, strict=True) if not text]
-        if missing:
-            raise forms.ValidationError(f"{self.name.capitalize()} must include a {' and '.join(missing)}",
-                                        code="incomplete")
-        if not all(re.fullmatch(r"\d{1,4}", text) for text in parts):
-            raise forms.ValidationError(f"{self.name.capitalize()} must be a real date", code="invalid")
-        if len(parts[2]) != 4:
-            raise forms.ValidationError("Year must include 4 numbers", code="invalid_year")
-        day, month, year = (int(text) for text in parts)
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            raise forms.ValidationError(f"{self.name.capitalize()} must be a real date", code="invalid") from None
 
 
 class EvidenceUploadForm(forms.Form):
