@@ -31,3 +31,14 @@ ROLE_GROUPS = {
     Role.FINANCE_OFFICER: "Council finance officers",
     Role.CONTENT_EDITOR: "Content editors",
 }
+
+
+class ClientGroup(models.TextChoices):
+    """The groups of people adult social care serves; people and services are both tagged with them."""
+
+    OLDER_PERSON = "older_person", "Older person"
+    PHYSICAL_DISABILITY = "physical_disability", "Physical disability"
+    LEARNING_DISABILITY = "learning_disability", "Learning disability"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    # Carers are counted under NI130 but not under the ADASS definition [K §3(2)-(4)].
+    CARER = "carer", "Carer"

@@ -47,3 +47,50 @@ class StandardScope(models.TextChoices):
 
 # Days before an expiry date on which the organisation is reminded.
 REMINDER_DAYS = (60, 30, 7)
+
+
+class DeliveryMode(models.TextChoices):
+    """Where or how a service is delivered."""
+
+    AT_HOME = "at_home", "In the person's home"
+    COMMUNITY = "community", "Out in the community"
+    VENUE = "venue", "At the provider's premises"
+    REMOTE = "remote", "By phone or online"
+    # The person lives there (care homes, supported living with a tenancy).
+    RESIDENTIAL = "residential", "Residential"
+
+
+class CapacityUnit(models.TextChoices):
+    """What a listing's available capacity counts."""
+
+    HOURS = "hours", "hours a week"
+    PLACES = "places", "places"
+
+
+class AreaKind(models.TextChoices):
+    # The outward half of a postcode (E8, N16): what a person types is matched against these.
+    DISTRICT = "district", "Postcode district"
+    # An electoral ward; it lies in one or more postcode districts.
+    WARD = "ward", "Ward"
+
+
+class SpecialistClaimStatus(models.TextChoices):
+    # Sent by the provider with its justification and cost of care; waiting for the council.
+    SUBMITTED = "submitted", "Waiting for a decision"
+    # The council agrees the service is specialist; the listing shows the mark [H V(d)].
+    ACCEPTED = "accepted", "Accepted"
+    # The council does not agree; the price is negotiated as any other [H V(e)].
+    REJECTED = "rejected", "Rejected"
+    # The provider took the claim back (or an accepted claim was ended).
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class CostLineKind(models.TextChoices):
+    """The parts of a cost-of-care breakdown, per unit of the service."""
+
+    STAFF = "staff", "Staff time"
+    ON_COSTS = "on_costs", "On-costs (employer's National Insurance, pension, holiday)"
+    TRAINING = "training", "Training"
+    TRAVEL = "travel", "Travel"
+    OVERHEADS = "overheads", "Overheads"
+    SURPLUS = "surplus", "Surplus"
