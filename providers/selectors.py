@@ -10,7 +10,15 @@ from marketplace.models import Organisation, User
 from marketplace.permissions import is_council_staff, organisation_ids
 from marketplace.scoping import scope_rule, visible_to
 from providers.constants import ListingStatus
-from providers.models import Evidence, ServiceCategory, ServiceListing, in_force_q, standards_for
+from providers.models import (
+    Evidence,
+    RateCard,
+    ServiceCategory,
+    ServiceListing,
+    current_rate_q,
+    in_force_q,
+    standards_for,
+)
 
 
 @scope_rule(Organisation)
@@ -93,3 +101,16 @@ def standards_with_evidence(organisation: Organisation, today=None) -> list:
         standard.current_evidence = standard.organisation_evidence[0] if standard.organisation_evidence else None
         standard.evidence_status = evidence_status(standard.current_evidence, today)
     return standards
+
+
+# Directory reads ---------------------------------------------------------------------------------
+
+def with_listing_details(queryset: QuerySet, today=None) -> QuerySet:
+    """``queryset`` of listings with what a result, a service page or a feed shows, in a fixed number
+    of queries however many rows: organisation and accreditation, category, the rate cards in force
+    today (``current_rates``), areas, languages and client groups."""
+    current = RateCard.objects.filter(current_rate_q(today=today)).order_by("unit", "-effective_from")
+    return queryset.select_related("organisation__accreditation", "category").prefetch_related(
+        Prefetch("rate_cards", queryset=current, to_attr="current_rates"),
+        "areas", "languages", "client_group_rows",
+    )
