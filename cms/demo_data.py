@@ -10,9 +10,15 @@ At scale 1 (each count is ``max(1, round(base × scale))``, half up; see :data:`
 - 295 approved providers, 35 approved brokers and 5 approved organisations that are both
   (so 300 approved providers and 40 approved brokers), plus 10 that have only applied and 5
   suspended, which are not approved;
-- 1–4 services per provider (about 3), weighted to homecare and personal assistants, and a
-  support-planning service for every broker: every one of the 10 categories has a published
-  service from an approved organisation, at any scale;
+- 1–4 kinds of service per provider, weighted to homecare and personal assistants, each offered
+  as 1–5 services (different areas, times or groups: about 9 services a provider, so about 2,900
+  in all and 29,000 at scale 10), and a support-planning service for every broker: every one of
+  the 10 categories has a published service from an approved organisation, at any scale;
+- each service with its client groups, areas (postcode districts or wards of the borough),
+  languages, delivery mode and capacity; specialist services mostly have a specialist claim the
+  council accepted (with a cost-of-care breakdown), some are waiting for a decision;
+- the council's reference rate for each category (the current one and the one before), and
+  evidence for every mandatory standard of each approved or suspended organisation;
 - 2,000 people (at least 2), ``P000001`` onwards;
 - the demo users of :data:`DEMO_USERS`, all with the password :data:`DEMO_PASSWORD`;
 - three advice pages under the "Information and advice" section.
@@ -44,10 +50,33 @@ from brokerage.models import Person
 from marketplace import audit
 from marketplace.constants import Role
 from marketplace.models import AuditEvent, Membership, Organisation, User
-from marketplace.money import percentage_of
+from marketplace.money import multiply, percentage_of
 from marketplace.services import membership_grant
-from providers.constants import AccreditationStatus, ListingStatus, RateUnit
-from providers.models import Accreditation, RateCard, ServiceCategory, ServiceListing
+from providers.constants import (
+    AccreditationStatus,
+    AreaKind,
+    CapacityUnit,
+    CostLineKind,
+    DeliveryMode,
+    ListingStatus,
+    RateUnit,
+    SpecialistClaimStatus,
+)
+from providers.models import (
+    Accreditation,
+    Area,
+    CostOfCareLine,
+    Evidence,
+    Language,
+    ListingClientGroup,
+    QualityStandard,
+    RateCard,
+    ReferenceRate,
+    ServiceCategory,
+    ServiceListing,
+    SpecialistClaim,
+)
+from providers.search import build_search_document
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "mixed-market-demo"
@@ -237,7 +266,8 @@ PROVIDER_CATEGORY_WEIGHTS = {
     "homecare": 30, "personal-assistants": 20, "day-opportunities": 10, "supported-living": 8,
     "short-breaks": 6, "reablement": 5, "telecare": 5, "transport": 6, "advocacy": 10,
 }
-SERVICES_PER_PROVIDER_WEIGHTS = {1: 10, 2: 25, 3: 35, 4: 30}  # about 3 on average
+SERVICES_PER_PROVIDER_WEIGHTS = {1: 10, 2: 25, 3: 35, 4: 30}  # kinds of service: about 3 on average
+LISTINGS_PER_KIND_WEIGHTS = {1: 15, 2: 20, 3: 25, 4: 20, 5: 20}  # services of each kind: about 3
 SPECIALIST_PERCENT = 10
 SPECIALIST_UPLIFT = (20, 45)  # per cent above what the provider would otherwise charge
 
@@ -290,6 +320,73 @@ SERVICE_NAMES = {
 }
 SPECIALIST_NOTE = " Staff have specialist training and experience; the price reflects this."
 
+#: What a second, third… service of the same kind is about, so that the titles differ.
+VARIANTS = ["in {place}", "evenings and weekends", "for {group}", "in {place}", "short notice"]
+
+_O, _P, _L, _M, _C = (ClientGroup.OLDER_PERSON, ClientGroup.PHYSICAL_DISABILITY, ClientGroup.LEARNING_DISABILITY,
+                      ClientGroup.MENTAL_HEALTH, ClientGroup.CARER)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a category of service is delivered, counted and for whom."""
+
+    delivery_mode: str
+    capacity_unit: str
+    client_groups: tuple[str, ...]
+    specialisms: tuple[str, ...]
+
+
+PROFILES = {
+    "homecare": Profile(DeliveryMode.AT_HOME, CapacityUnit.HOURS, (_O, _P), ("dementia", "end of life care", "stroke")),
+    "personal-assistants": Profile(DeliveryMode.AT_HOME, CapacityUnit.HOURS, (_P, _L, _O),
+                                   ("autism", "complex health needs", "spinal injury")),
+    "day-opportunities": Profile(DeliveryMode.VENUE, CapacityUnit.PLACES, (_L, _M, _O),
+                                 ("autism", "profound and multiple learning disabilities", "dementia")),
+    "supported-living": Profile(DeliveryMode.RESIDENTIAL, CapacityUnit.HOURS, (_L, _M),
+                                ("autism", "mental health recovery", "acquired brain injury")),
+    "short-breaks": Profile(DeliveryMode.RESIDENTIAL, CapacityUnit.PLACES, (_L, _P, _C), ("complex needs", "dementia")),
+    "reablement": Profile(DeliveryMode.AT_HOME, CapacityUnit.HOURS, (_O, _P), ("stroke", "falls prevention")),
+    "telecare": Profile(DeliveryMode.REMOTE, CapacityUnit.PLACES, (_O, _P, _C), ("dementia", "epilepsy")),
+    "transport": Profile(DeliveryMode.COMMUNITY, CapacityUnit.PLACES, (_O, _P, _L), ("wheelchair users",)),
+    "advocacy": Profile(DeliveryMode.COMMUNITY, CapacityUnit.HOURS, (_L, _M, _O, _C),
+                        ("learning disabilities", "mental health", "Care Act advocacy")),
+    "support-planning": Profile(DeliveryMode.COMMUNITY, CapacityUnit.HOURS, (_O, _P, _L, _M, _C),
+                                ("autism", "young people moving to adult services")),
+}
+GROUP_WORDS = {_O: "older people", _P: "disabled adults", _L: "people with learning disabilities",
+               _M: "mental health", _C: "carers"}
+
+#: Wards of the demo borough and the postcode districts each lies in (fictional codes).
+WARDS = [
+    ("W-DALSTON", "Dalston", ["E8"]), ("W-HACKNEY-CENTRAL", "Hackney Central", ["E8", "E9"]),
+    ("W-CLAPTON", "Clapton", ["E5"]), ("W-HOMERTON", "Homerton", ["E9"]),
+    ("W-STOKE-NEWINGTON", "Stoke Newington", ["N16"]), ("W-HOXTON", "Hoxton", ["N1"]),
+    ("W-HAGGERSTON", "Haggerston", ["E2", "E8"]), ("W-DE-BEAUVOIR", "De Beauvoir", ["N1"]),
+    ("W-VICTORIA", "Victoria", ["E9"]), ("W-CAZENOVE", "Cazenove", ["N16", "E5"]),
+    ("W-SHACKLEWELL", "Shacklewell", ["E8", "N16"]), ("W-LONDON-FIELDS", "London Fields", ["E8"]),
+]
+DISTRICT_NAMES = {"E8": "Hackney, Dalston", "E5": "Clapton", "E9": "Homerton, Hackney Wick",
+                  "N16": "Stoke Newington", "N1": "Hoxton, De Beauvoir", "E2": "Haggerston"}
+#: Languages besides English that services in the borough offer, most common first.
+COMMUNITY_LANGUAGES = [("tr", 20), ("bn", 14), ("pl", 12), ("yi", 10), ("ur", 8), ("yo", 8), ("so", 6),
+                       ("pt", 6), ("bfi", 6), ("gu", 4), ("pa", 3), ("ku", 3)]
+OTHER_LANGUAGES_PERCENT = 35
+
+#: The council's usual cost per unit: a little above the middle of what providers charge, so some
+#: ordinary prices are above it. The one before was 4% lower and started a year earlier.
+REFERENCE_RATES = {
+    "homecare": 2850, "personal-assistants": 1600, "day-opportunities": 6000, "supported-living": 2500,
+    "short-breaks": 20000, "reablement": 2850, "telecare": 650, "transport": 2000, "advocacy": 4000,
+    "support-planning": 3600,
+}
+REFERENCE_RATE_STARTED_DAYS_AGO = 200
+#: Of specialist services: how many had their claim accepted, and how many are waiting.
+CLAIM_ACCEPTED_PERCENT, CLAIM_WAITING_PERCENT = 75, 15
+STAFF_HOURS_PER_UNIT = {RateUnit.HOUR: "1", RateUnit.VISIT: "0.75", RateUnit.DAY: "8", RateUnit.NIGHT: "10",
+                        RateUnit.WEEK: "0.25", RateUnit.SESSION: "1.5", RateUnit.ITEM: "1"}
+DEMO_EVIDENCE_NAME = "evidence/demo/demo-certificate.pdf"
+
 
 # --- The plan: what the demo data is, before any database --------------------------------------
 
@@ -307,6 +404,13 @@ class ListingSpec:
     minimum_quantity: Decimal
     effective_from: datetime.date
     specialist: bool
+    delivery_mode: str = DeliveryMode.AT_HOME
+    capacity_unit: str = CapacityUnit.HOURS
+    client_groups: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)  # area codes: districts or wards
+    languages: list[str] = field(default_factory=list)  # language codes
+    specialisms: list[str] = field(default_factory=list)
+    claim: str | None = None  # the specialist claim's status, if there is one
 
 
 @dataclass
@@ -352,8 +456,8 @@ DEMO_USERS = [
     DemoUser("representative", "Representative (family member)", None, None, "/people/"),
     DemoUser("broker", "Broker", Role.BROKER, "broker", "/people/"),
     DemoUser("council-broker", "Broker in the council's own team", Role.BROKER, "council", "/people/"),
-    DemoUser("provider", "Provider staff", Role.PROVIDER_STAFF, "provider", "/accounts/"),
-    DemoUser("provider-admin", "Provider administrator", Role.PROVIDER_ADMIN, "provider", "/accounts/"),
+    DemoUser("provider", "Provider staff", Role.PROVIDER_STAFF, "provider", "/portal/"),
+    DemoUser("provider-admin", "Provider administrator", Role.PROVIDER_ADMIN, "provider", "/portal/"),
     DemoUser("contracts", "Council contract officer", Role.CONTRACT_OFFICER, "council", "/admin/"),
     DemoUser("finance", "Council finance officer", Role.FINANCE_OFFICER, "council", "/admin/"),
     DemoUser("editor", "Content editor", Role.CONTENT_EDITOR, "council", "/admin/pages/"),
@@ -454,8 +558,8 @@ def _rates(rng: random.Random, category: str, specialist: bool) -> tuple[int, in
 
 
 def _listing(rng: random.Random, org_slug: str, number: int, category: str, status: str,
-             today: datetime.date) -> ListingSpec:
-    pricing = PRICING[category]
+             today: datetime.date, districts: list[str] | None = None, variant: int = 0) -> ListingSpec:
+    pricing, profile = PRICING[category], PROFILES[category]
     specialist = rng.randrange(100) < SPECIALIST_PERCENT
     title = rng.choice((SPECIALIST_TITLES if specialist else TITLES)[category])
     contract, dp = _rates(rng, category, specialist)
@@ -465,6 +569,31 @@ def _listing(rng: random.Random, org_slug: str, number: int, category: str, stat
         capacity = None
     else:
         capacity = _pick(rng, *pricing.capacity)
+    groups = sorted(rng.sample(profile.client_groups, rng.randrange(1, len(profile.client_groups) + 1)))
+    districts = districts or [_weighted(rng, POSTCODE_DISTRICTS)]
+    if rng.randrange(100) < 25:  # some services name wards rather than whole districts
+        wards = [code for code, _, in_districts in WARDS if set(in_districts) & set(districts)]
+        areas = sorted(rng.sample(wards, min(len(wards), rng.randrange(1, 4))))
+    else:
+        areas = list(districts)
+    if variant:
+        words = rng.choice(VARIANTS).format(place=rng.choice(PLACES), group=GROUP_WORDS[groups[0]])
+        title = f"{title} {words}"
+    languages = ["en"]
+    if rng.randrange(100) < OTHER_LANGUAGES_PERCENT:
+        for _ in range(rng.randrange(1, 3)):
+            code = _weighted(rng, COMMUNITY_LANGUAGES)
+            if code not in languages:
+                languages.append(code)
+    specialisms = sorted(rng.sample(profile.specialisms, rng.randrange(1, len(profile.specialisms) + 1))) \
+        if specialist or rng.randrange(100) < 30 else []
+    claim = None
+    if specialist:
+        roll = rng.randrange(100)
+        if roll < CLAIM_ACCEPTED_PERCENT:
+            claim = SpecialistClaimStatus.ACCEPTED
+        elif roll < CLAIM_ACCEPTED_PERCENT + CLAIM_WAITING_PERCENT:
+            claim = SpecialistClaimStatus.SUBMITTED
     return ListingSpec(
         reference=f"demo-{org_slug}-{number}",
         category=category,
@@ -478,6 +607,13 @@ def _listing(rng: random.Random, org_slug: str, number: int, category: str, stat
         minimum_quantity=Decimal(pricing.minimum_quantity),
         effective_from=today - datetime.timedelta(days=rng.randrange(1, 366)),
         specialist=specialist,
+        delivery_mode=profile.delivery_mode,
+        capacity_unit=profile.capacity_unit,
+        client_groups=groups,
+        areas=areas,
+        languages=languages,
+        specialisms=specialisms,
+        claim=claim,
     )
 
 
@@ -523,11 +659,13 @@ def _organisation(rng: random.Random, *, is_provider: bool, is_broker: bool, sta
     approved_at, expires_on = _accreditation(rng, status, today, tz)
     if is_broker:
         categories.append("support-planning")
-    listings = [
-        _listing(rng, slug, number, category, _listing_status(rng, status), today)
-        for number, category in enumerate(categories, start=1)
-    ]
     areas = sorted({district for district, _ in rng.sample(POSTCODE_DISTRICTS, rng.randrange(2, 5))})
+    listings = []
+    for category in categories:
+        how_many = 1 if category == "support-planning" else _weighted(rng, LISTINGS_PER_KIND_WEIGHTS)
+        for variant in range(how_many):
+            listings.append(_listing(rng, slug, len(listings) + 1, category, _listing_status(rng, status), today,
+                                     areas, variant))
     offers = _and_list([SERVICE_NAMES[category] for category in categories])
     return OrganisationSpec(
         slug=slug, name=name, is_provider=is_provider, is_broker=is_broker,
@@ -550,8 +688,7 @@ def _ensure_coverage(organisations: list[OrganisationSpec], rng: random.Random, 
             if offering[0][1].capacity_available in (None, 0):
                 offering[0][1].capacity_available = max(1, _pick(rng, *PRICING[category].capacity))
             continue
-        able = [org for org in approved if (org.is_broker if category == "support-planning" else org.is_provider)
-                and len(org.listings) < 5]
+        able = [org for org in approved if (org.is_broker if category == "support-planning" else org.is_provider)]
         org = able[0]
         listing = _listing(rng, org.slug, len(org.listings) + 1, category, ListingStatus.PUBLISHED, today)
         org.listings.append(listing)
@@ -833,22 +970,62 @@ def _save_accreditations(plan: Plan, org_ids: dict[str, int], progress: bool) ->
     return _bulk_create(Accreditation, new, "Accreditations", progress)
 
 
+def _save_areas() -> dict[str, Area]:
+    """The borough's postcode districts and wards (looked up by code, so a re-run adds nothing)."""
+    areas = {area.code: area for area in Area.objects.all()}
+    for district, _ in POSTCODE_DISTRICTS:
+        if district not in areas:
+            areas[district] = Area.objects.create(kind=AreaKind.DISTRICT, code=district,
+                                                  name=DISTRICT_NAMES.get(district, district))
+    for code, name, districts in WARDS:
+        if code not in areas:
+            areas[code] = Area.objects.create(kind=AreaKind.WARD, code=code, name=name)
+            areas[code].districts.set([areas[district] for district in districts])
+    return areas
+
+
 def _save_listings(plan: Plan, org_ids: dict[str, int], progress: bool) -> tuple[int, int]:
     category_ids = dict(ServiceCategory.objects.filter(slug__in=CATEGORY_SLUGS).values_list("slug", "id"))
     missing = set(CATEGORY_SLUGS) - set(category_ids)
     if missing:
         raise DemoDataError(f"Service categories missing ({', '.join(sorted(missing))}): run migrate first.")
+    category_names = dict(ServiceCategory.objects.values_list("slug", "name"))
+    areas = _save_areas()
+    languages = {language.code: language for language in Language.objects.all()}
+    names = {org.slug: org.name for org in plan.organisations}
     demo = ServiceListing.objects.filter(reference__startswith="demo-")
     existing = set(demo.values_list("reference", flat=True))
+    fresh = [(org, listing) for org, listing in plan.listings if listing.reference not in existing]
     new = [
-        ServiceListing(organisation_id=org_ids[org.slug], category_id=category_ids[listing.category],
-                       reference=listing.reference, title=listing.title, description=listing.description,
-                       status=listing.status, capacity_available=listing.capacity_available)
-        for org, listing in plan.listings if listing.reference not in existing
+        ServiceListing(
+            organisation_id=org_ids[org.slug], category_id=category_ids[listing.category],
+            reference=listing.reference, title=listing.title, description=listing.description,
+            status=listing.status, capacity_available=listing.capacity_available,
+            delivery_mode=listing.delivery_mode, capacity_unit=listing.capacity_unit,
+            specialisms=listing.specialisms,
+            is_specialist=listing.claim == SpecialistClaimStatus.ACCEPTED,
+            search_document=build_search_document(
+                title=listing.title, description=listing.description, organisation_name=names[org.slug],
+                category_name=category_names[listing.category], specialisms=listing.specialisms,
+                languages=[languages[code].name for code in listing.languages],
+                areas=[f"{areas[code].code} {areas[code].name}" for code in listing.areas]))
+        for org, listing in fresh
     ]
     listings_created = _bulk_create(ServiceListing, new, "Services", progress)
 
     listing_ids = dict(demo.values_list("reference", "id"))
+    area_rows = [ServiceListing.areas.through(servicelisting_id=listing_ids[listing.reference],
+                                              area_id=areas[code].pk)
+                 for _, listing in fresh for code in listing.areas]
+    language_rows = [ServiceListing.languages.through(servicelisting_id=listing_ids[listing.reference],
+                                                      language_id=languages[code].pk)
+                     for _, listing in fresh for code in listing.languages]
+    group_rows = [ListingClientGroup(listing_id=listing_ids[listing.reference], client_group=group)
+                  for _, listing in fresh for group in listing.client_groups]
+    _bulk_create(ServiceListing.areas.through, area_rows, "Service areas", progress)
+    _bulk_create(ServiceListing.languages.through, language_rows, "Service languages", progress)
+    _bulk_create(ListingClientGroup, group_rows, "Service client groups", progress)
+
     priced = set(RateCard.objects.filter(listing__reference__startswith="demo-").values_list("listing_id", flat=True))
     cards = [
         RateCard(listing_id=listing_ids[listing.reference], unit=listing.unit,
@@ -859,6 +1036,113 @@ def _save_listings(plan: Plan, org_ids: dict[str, int], progress: bool) -> tuple
         for _, listing in plan.listings if listing_ids[listing.reference] not in priced
     ]
     return listings_created, _bulk_create(RateCard, cards, "Rate cards", progress)
+
+
+def _save_reference_rates(today: datetime.date) -> int:
+    """The council's current usual cost per category and unit, and the one before it."""
+    category_ids = dict(ServiceCategory.objects.filter(slug__in=CATEGORY_SLUGS).values_list("slug", "id"))
+    existing = set(ReferenceRate.objects.values_list("category_id", "unit", "effective_from"))
+    started = today - datetime.timedelta(days=REFERENCE_RATE_STARTED_DAYS_AGO)
+    earlier = started - datetime.timedelta(days=365)
+    new = []
+    for slug, rate in REFERENCE_RATES.items():
+        unit = PRICING[slug].unit
+        for effective_from, pence in ((earlier, percentage_of(rate, 96)), (started, rate)):
+            if (category_ids[slug], unit, effective_from) not in existing:
+                new.append(ReferenceRate(category_id=category_ids[slug], unit=unit, rate_pence=pence,
+                                         effective_from=effective_from, reason="Demo data: the council's usual cost"))
+    ReferenceRate.objects.bulk_create(new)
+    return len(new)
+
+
+def _cost_lines(rng: random.Random, listing: ListingSpec) -> list[tuple[str, str, Decimal | None, int | None, int]]:
+    """A believable cost-of-care breakdown per unit that adds up to a little under the rate."""
+    hours = Decimal(STAFF_HOURS_PER_UNIT[listing.unit])
+    on_costs = _pick(rng, 22, 30)
+    travels = listing.delivery_mode in (DeliveryMode.AT_HOME, DeliveryMode.COMMUNITY)
+    # Staff time and what goes on top of it come to at most 93% of the rate, leaving a surplus.
+    on_top = 100 + on_costs + 6 + (8 if travels else 0) + 15
+    affordable = int(Decimal(listing.contract_rate_pence) * 93 / (on_top * hours))
+    pay = min(_pick(rng, 1400, 1950, 5), affordable)
+    staff = multiply(pay, hours)
+    lines = [(CostLineKind.STAFF, "Senior support worker with specialist training", hours, pay, staff),
+             (CostLineKind.ON_COSTS, "Employer's National Insurance, pension and holiday pay", None, None,
+              percentage_of(staff, on_costs)),
+             (CostLineKind.TRAINING, "Specialist training and supervision", None, None, percentage_of(staff, 6))]
+    if travels:
+        lines.append((CostLineKind.TRAVEL, "Travel time and mileage between visits", None, None,
+                       percentage_of(staff, 8)))
+    lines.append((CostLineKind.OVERHEADS, "Management, rota, office and insurance", None, None,
+                  percentage_of(staff, 15)))
+    spent = sum(line[4] for line in lines)
+    surplus = max(0, listing.contract_rate_pence - spent - percentage_of(listing.contract_rate_pence, 2))
+    lines.append((CostLineKind.SURPLUS, "Surplus for reinvestment", None, None, surplus))
+    return lines
+
+
+def _save_specialist_claims(plan: Plan, progress: bool) -> int:
+    """Claims for the specialist services that have one; accepted ones decided by the demo officer."""
+    claimed = set(SpecialistClaim.objects.filter(listing__reference__startswith="demo-")
+                  .values_list("listing__reference", flat=True))
+    specs = [listing for _, listing in plan.listings if listing.claim and listing.reference not in claimed]
+    if not specs:
+        return 0
+    listing_ids = dict(ServiceListing.objects.filter(reference__in=[spec.reference for spec in specs])
+                       .values_list("reference", "id"))
+    officer = User.objects.filter(username="contracts").first()
+    rng = random.Random(f"{plan.seed}-claims")
+    now = timezone.now()
+    claims, lines = [], []
+    for spec in specs:
+        accepted = spec.claim == SpecialistClaimStatus.ACCEPTED
+        claims.append(SpecialistClaim(
+            listing_id=listing_ids[spec.reference], status=spec.claim, unit=spec.unit,
+            rate_pence=spec.contract_rate_pence,
+            justification=f"{spec.title}: staff are trained in {_and_list(spec.specialisms)}, "
+                          "work in smaller teams and have more supervision than a standard service.",
+            submitted_at=now - datetime.timedelta(days=rng.randrange(20, 300)),
+            decided_by=officer if accepted else None, decided_at=now if accepted else None,
+            decision_reason="The breakdown shows the specialist training and staffing the service needs."
+            if accepted else ""))
+        lines.append(_cost_lines(rng, spec))
+    _bulk_create(SpecialistClaim, claims, "Specialist claims", progress)
+    claim_ids = dict(SpecialistClaim.objects.filter(listing_id__in=listing_ids.values())
+                     .values_list("listing_id", "id"))
+    rows = [CostOfCareLine(claim_id=claim_ids[listing_ids[spec.reference]], kind=kind, description=description,
+                           hours=hours, hourly_pay_pence=pay, amount_pence=amount, position=position)
+            for spec, spec_lines in zip(specs, lines)
+            for position, (kind, description, hours, pay, amount) in enumerate(spec_lines)]
+    _bulk_create(CostOfCareLine, rows, "Cost-of-care lines", progress)
+    return len(claims)
+
+
+def _save_evidence(plan: Plan, org_ids: dict[str, int], progress: bool) -> int:
+    """Evidence for every mandatory standard of each approved or suspended organisation, lasting at
+    least as long as its approval. All rows share one placeholder file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(DEMO_EVIDENCE_NAME):
+        default_storage.save(DEMO_EVIDENCE_NAME, ContentFile(b"%PDF-1.4\n% Mixed Market demo evidence\n"))
+    uploader = User.objects.filter(username="admin").first()
+    evidenced = set(Evidence.objects.values_list("organisation_id", flat=True))
+    standards = list(QualityStandard.objects.filter(active=True, mandatory=True))
+    rng = random.Random(f"{plan.seed}-evidence")
+    rows = []
+    for org in plan.organisations:
+        if org.expires_on is None or org_ids[org.slug] in evidenced:
+            continue
+        for standard in standards:
+            if standard.applies_to == "providers" and not org.is_provider:
+                continue
+            if standard.applies_to == "brokers" and not org.is_broker:
+                continue
+            expires_on = org.expires_on + datetime.timedelta(days=rng.randrange(0, 90))
+            rows.append(Evidence(
+                organisation_id=org_ids[org.slug], standard=standard, file=DEMO_EVIDENCE_NAME,
+                original_name=f"{standard.code.lower()}-certificate.pdf", uploaded_by=uploader,
+                issued_on=expires_on - datetime.timedelta(days=365), expires_on=expires_on))
+    return _bulk_create(Evidence, rows, "Evidence", progress)
 
 
 def _save_people(plan: Plan, org_ids: dict[str, int], progress: bool) -> int:
@@ -951,8 +1235,11 @@ def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: boo
         created = {"organisations": organisations + int(council_created)}
         created["accreditations"] = _save_accreditations(plan, org_ids, progress)
         created["listings"], created["rate_cards"] = _save_listings(plan, org_ids, progress)
+        created["reference_rates"] = _save_reference_rates(timezone.localdate())
         created["people"] = _save_people(plan, org_ids, progress)
         created["users"], updated, created["memberships"] = _save_users(plan, council, org_ids, progress)
+        created["specialist_claims"] = _save_specialist_claims(plan, progress)
+        created["evidence"] = _save_evidence(plan, org_ids, progress)
         created["advice_pages"] = _save_advice_pages(progress)
         result = SeedResult(plan=plan, created=created, updated=updated, council=council)
         if result.changed:

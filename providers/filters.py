@@ -73,11 +73,13 @@ class ListingFilterForm(forms.Form):
 class ListingFilter(django_filters.FilterSet):
     """Search published services of approved organisations. ``queryset`` should already be public."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", max_length=MAX_QUERY_LENGTH)
+    q = django_filters.CharFilter(
+        method="filter_text", label="Search", max_length=MAX_QUERY_LENGTH,
+        error_messages={"max_length": f"Search words must be {MAX_QUERY_LENGTH} characters or fewer"})
     category = django_filters.ModelChoiceFilter(
         field_name="category", to_field_name="slug", queryset=ServiceCategory.objects.all(), label="Type of support",
         error_messages={"invalid_choice": "Choose a type of support from the list"})
-    postcode = django_filters.CharFilter(method="filter_postcode", label="Postcode or area", max_length=10)
+    postcode = django_filters.CharFilter(method="filter_postcode", label="Postcode or area")
     client_group = django_filters.ChoiceFilter(
         choices=ClientGroup.choices, method="filter_client_group", label="Who it is for",
         error_messages={"invalid_choice": "Choose who the support is for from the list"})

@@ -397,7 +397,8 @@ class SpecialistClaim(models.Model):
     justification = models.TextField()
     unit = models.CharField(max_length=10, choices=RateUnit.choices)
     rate_pence = models.PositiveBigIntegerField(help_text="The contract rate the breakdown justifies.")
-    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     help_text="Empty for claims recorded before the platform (imports).")
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

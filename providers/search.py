@@ -55,7 +55,7 @@ class _TextMatch(Expression):
 
     def as_sql(self, compiler, connection):
         alias = compiler.query.get_initial_alias()
-        column = f"{compiler.quote_name_unless_alias(alias)}.search_vector"
+        column = f"{compiler.quote_name(alias)}.search_vector"
         query = "websearch_to_tsquery('english'::regconfig, %s)"
         if self.rank:
             return f"ts_rank_cd({column}, {query})", [self.text]

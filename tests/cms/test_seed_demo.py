@@ -15,7 +15,9 @@ from cms.models import AdviceIndexPage, AdvicePage
 from marketplace.constants import Role
 from marketplace.models import AuditEvent, Membership, Organisation, User
 from providers.constants import AccreditationStatus
-from providers.models import Accreditation, RateCard, ServiceListing, in_force_q
+from providers.constants import SpecialistClaimStatus
+from providers.models import Accreditation, RateCard, ServiceListing, SpecialistClaim, in_force_q
+from providers.pricing import reference_rates_now
 from providers.selectors import directory_counts, public_listings
 
 SCALE = "0.02"
@@ -96,10 +98,10 @@ def test_organisations_people_and_listings_look_real():
         assert POSTCODE.match(org.postcode), org.postcode
         assert org.email and org.telephone.startswith("020 7946 0")
         categories = [listing.category.slug for listing in org.listings.all()]
-        assert len(categories) == len(set(categories))
-        provider_services = [slug for slug in categories if slug != "support-planning"]
-        assert (1 <= len(provider_services) <= 5) if org.is_provider else provider_services == []
-        assert ("support-planning" in categories) == org.is_broker
+        provider_kinds = set(categories) - {"support-planning"}
+        assert (1 <= len(provider_kinds) <= 5) if org.is_provider else provider_kinds == set()
+        assert all(categories.count(slug) <= 5 for slug in provider_kinds)
+        assert categories.count("support-planning") == int(org.is_broker)
         for listing in org.listings.all():
             assert listing.reference.startswith(f"demo-{org.slug}-")
 
@@ -168,7 +170,7 @@ def test_the_plan_is_deterministic_without_a_database():
     assert [org.name for org in first.organisations] == [org.name for org in again.organisations]
     assert len({org.slug for org in first.organisations}) == len(first.organisations) == 350
     assert len(first.people) == 2000
-    assert 600 < len(first.listings) < 1200
+    assert 2400 < len(first.listings) < 3400
 
 
 @pytest.mark.django_db
@@ -272,3 +274,23 @@ def test_every_demo_user_can_log_in_and_has_the_expected_role(client, settings):
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert Membership.objects.filter(user__username="provider-admin", role=Role.PROVIDER_ADMIN).exists()
+
+
+@pytest.mark.django_db
+def test_services_have_what_the_directory_filters_on_and_claims_add_up():
+    seed()
+
+    listings = ServiceListing.objects.prefetch_related("areas", "languages", "client_group_rows")
+    for listing in listings:
+        assert listing.client_group_rows.all(), listing.reference
+        assert listing.areas.all(), listing.reference
+        assert "en" in [language.code for language in listing.languages.all()]
+        assert listing.organisation.name in listing.search_document
+    accepted = SpecialistClaim.objects.filter(status=SpecialistClaimStatus.ACCEPTED)
+    assert set(ServiceListing.objects.filter(is_specialist=True)) == {claim.listing for claim in accepted}
+    for claim in SpecialistClaim.objects.prefetch_related("cost_lines"):
+        assert 0 < claim.total_pence() <= claim.rate_pence
+        assert claim.cost_lines.filter(kind="staff").exists()
+    assert reference_rates_now()  # every category has a usual cost today
+    for accreditation in Accreditation.objects.filter(status=AccreditationStatus.APPROVED):
+        assert accreditation.approval_problems() == []
