@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -1247,4 +1247,9 @@ def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: boo
                          after={"seed": seed, "scale": str(scale), "counts": plan.counts,
                                 "created": created, "updated": updated},
                          reason="Demo data written by manage.py seed_demo")
+    if result.changed and connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load, or the planner guesses one row per table and picks
+        # nested loops that make the directory seconds slow until autovacuum catches up.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return result

@@ -278,7 +278,12 @@ class ServiceListing(models.Model):
 
     class Meta:
         ordering = ["title"]
-        indexes = [models.Index(fields=["status", "category"], name="listing_status_category_idx")]
+        indexes = [
+            models.Index(fields=["status", "category"], name="listing_status_category_idx"),
+            # The directory's default order: the first page comes straight off the index.
+            models.Index(fields=["title", "id"], condition=Q(status=ListingStatus.PUBLISHED),
+                         name="listing_published_title_idx"),
+        ]
 
     def __str__(self):
         return self.title

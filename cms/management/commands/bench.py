@@ -15,9 +15,27 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.models import User
+from providers.selectors import public_listings
+
+DIRECTORY = "/find-support/"
+# Text and three filters, as a person narrowing a search would type them.
+SEARCH = "q=dementia&category=homecare&postcode=E8+1AB&has_capacity=on"
+
+
+def _compare_path() -> str:
+    references = public_listings().filter(category__slug="homecare").order_by("pk").values_list(
+        "reference", flat=True)[:4]
+    return f"{DIRECTORY}compare/?" + "&".join(f"compare={reference}" for reference in references)
+
 
 PAGES = [
     ("home page", None, "/"),
+    ("directory search: text + 3 filters", None, f"{DIRECTORY}?{SEARCH}"),
+    ("directory search: filters, by price", None, f"{DIRECTORY}?category=homecare&postcode=E8&sort=price"),
+    ("directory compare of 4", None, _compare_path),
+    ("Open Referral /services", None, "/openreferral/services?search=dementia&per_page=20"),
+    ("API: services, text + 3 filters", None, f"/api/v1/services/?{SEARCH}"),
+    ("API: services", None, "/api/v1/services/"),
     ("advice index", None, "/advice/"),
     ("health check", None, "/healthz"),
     ("API: organisations", None, "/api/v1/organisations/"),
@@ -41,7 +59,9 @@ class Command(BaseCommand):
             call_command("seed_demo", "--scale", str(scale), stdout=io.StringIO(), stderr=io.StringIO())
             self.stdout.write(f"seed_demo --scale {scale}: {time.perf_counter() - started:.1f} s")
         self.stdout.write(f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        self.stdout.write(f"database: {connection.vendor}")
         for label, username, path in PAGES:
+            path = path() if callable(path) else path
             client = Client(HTTP_HOST="localhost")
             if username:
                 client.force_login(User.objects.get(username=username))
