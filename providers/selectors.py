@@ -114,3 +114,188 @@ def with_listing_details(queryset: QuerySet, today=None) -> QuerySet:
         Prefetch("rate_cards", queryset=current, to_attr="current_rates"),
         "areas", "languages", "client_group_rows",
     )
+
+
+# Portal listings ---------------------------------------------------------------------------------
+# Reads for the provider portal's "Your services" pages. Each is a fixed number of queries however
+# many listings, rate cards or claim lines there are.
+
+
+def portal_listing_organisation_ids(user: User) -> set[int]:
+    """Organisations whose services ``user`` may manage: provider staff and admins only (not brokers)."""
+    return organisation_ids(user, *PROVIDER_ROLES)
+
+
+def _latest_claims() -> Prefetch:
+    from providers.models import SpecialistClaim
+
+    claims = (SpecialistClaim.objects.select_related("decided_by")
+              .prefetch_related("cost_lines").order_by("-submitted_at", "-pk"))
+    return Prefetch("specialist_claims", queryset=claims, to_attr="claims_latest_first")
+
+
+def portal_listings(organisation: Organisation) -> list[ServiceListing]:
+    """The organisation's services in every state, each with ``current_rates`` (rate cards in force
+    today) and ``latest_claim`` (its most recent specialist claim, or None)."""
+    from providers.models import RateCard, current_rate_q
+
+    current = RateCard.objects.filter(current_rate_q()).order_by("unit", "-effective_from")
+    listings = list(
+        ServiceListing.objects.filter(organisation=organisation).select_related("category")
+        .prefetch_related(Prefetch("rate_cards", queryset=current, to_attr="current_rates"), _latest_claims())
+        .order_by("title", "pk"))
+    for listing in listings:
+        listing.latest_claim = listing.claims_latest_first[0] if listing.claims_latest_first else None
+    return listings
+
+
+def portal_listing(organisation: Organisation, listing_id: int) -> ServiceListing:
+    """One of the organisation's services with everything its portal page shows: ``rate_history``
+    (every rate card, by unit then newest first, each with ``current``), ``current_rates``,
+    ``latest_claim`` (with its cost lines) and its areas, languages and client groups.
+
+    Raises ``ServiceListing.DoesNotExist`` for another organisation's listing.
+    """
+    from providers.models import RateCard
+
+    history = RateCard.objects.order_by("unit", "-effective_from", "-pk")
+    listing = (ServiceListing.objects.filter(organisation=organisation).select_related("category", "organisation")
+               .prefetch_related("areas", "languages", "client_group_rows",
+                                 Prefetch("rate_cards", queryset=history, to_attr="rate_history"), _latest_claims())
+               .get(pk=listing_id))
+    today = timezone.localdate()
+    for card in listing.rate_history:
+        card.current = card.is_current(today)
+    listing.current_rates = [card for card in listing.rate_history if card.current]
+    listing.latest_claim = listing.claims_latest_first[0] if listing.claims_latest_first else None
+    return listing
+
+
+# Public directory pages --------------------------------------------------------------------------
+# Reads for the Wagtail directory (cms.DirectoryPage): search results, service and organisation
+# pages, the comparison and the brokers search. Everything shown is public: published services of
+# approved, in-date organisations. Each read is a fixed number of queries however many rows.
+
+DIRECTORY_PAGE_SIZE = 20
+
+
+def _mark_listings(listings: list, references: dict | None = None) -> list:
+    """Give each listing ``rates``: its rate card in force per unit (the latest to start), each
+    marked "above usual cost" against the council's reference rate. One query for the reference
+    rates; the rate cards must come from :func:`with_listing_details`."""
+    from providers.pricing import mark_rates, reference_rates_now
+
+    if references is None:
+        references = reference_rates_now()
+    for listing in listings:
+        latest_per_unit = {}
+        for card in listing.current_rates:  # ordered by unit, newest first
+            latest_per_unit.setdefault(card.unit, card)
+        listing.rates = mark_rates(latest_per_unit.values(), references=references)
+    return listings
+
+
+def directory_search(data):
+    """The shared directory filter (``providers.filters.ListingFilter``) bound to ``data`` over the
+    public services, validated: ``is_valid`` says whether ``qs`` may be shown."""
+    from providers.filters import ListingFilter
+
+    filterset = ListingFilter(data, queryset=public_listings())
+    filterset.valid = filterset.is_valid()
+    return filterset
+
+
+def directory_results_page(queryset: QuerySet, number, per_page: int | None = None):
+    """Page ``number`` of ``queryset`` (filtered public services) with everything a result shows.
+
+    Counting stops at the cap (``paginator.count_capped``) and so do the pages. The page's
+    ``object_list`` is a list of listings with ``rates`` (see :func:`_mark_listings`).
+    """
+    from marketplace.pagination import CappedPaginator
+
+    paginator = CappedPaginator(with_listing_details(queryset), per_page or DIRECTORY_PAGE_SIZE)
+    page = paginator.get_page(number)
+    page.object_list = _mark_listings(list(page.object_list))
+    return page
+
+
+def public_listing_detail(reference: str) -> ServiceListing:
+    """One public service with everything its page shows, and its ``rates`` marked.
+
+    Raises ``ServiceListing.DoesNotExist`` for a service that is not public (a draft, paused or
+    withdrawn service, or one whose organisation is not approved and in date).
+    """
+    listing = with_listing_details(public_listings().filter(reference=reference)).get()
+    _mark_listings([listing])
+    return listing
+
+
+def public_organisation(slug: str) -> Organisation:
+    """An approved, in-date provider or broker. Raises ``Organisation.DoesNotExist`` otherwise."""
+    return (Organisation.objects.filter(in_force_q(), slug=slug)
+            .filter(Q(is_provider=True) | Q(is_broker=True)).select_related("accreditation").get())
+
+
+def organisation_public_listings(organisation: Organisation) -> list[ServiceListing]:
+    """The organisation's public services, by title, each with ``rates`` marked."""
+    listings = with_listing_details(public_listings().filter(organisation=organisation)).order_by("title", "pk")
+    return _mark_listings(list(listings))
+
+
+def listings_for_comparison(references: list[str]) -> list[ServiceListing]:
+    """The public services among ``references``, in the order given, with ``rates`` marked.
+
+    References that are not (or are no longer) public are left out; the caller says so.
+    """
+    if not references:
+        return []
+    found = {listing.reference: listing for listing in
+             with_listing_details(public_listings().filter(reference__in=references))}
+    return _mark_listings([found[reference] for reference in references if reference in found])
+
+
+def public_listing_titles(references: list[str]) -> list[ServiceListing]:
+    """Just the reference and title of the public services among ``references``, in that order."""
+    if not references:
+        return []
+    found = {listing.reference: listing for listing in
+             public_listings().filter(reference__in=references).only("reference", "title")}
+    return [found[reference] for reference in references if reference in found]
+
+
+def public_brokers(*, text: str = "", district: str | None = None) -> QuerySet:
+    """Approved, in-date brokers (organisations that help people plan their support), by name.
+
+    ``text`` must match every word in the name or description. ``district`` (a postcode district,
+    "E8") keeps brokers based there (their own postcode) or offering a public service that covers
+    the district or a ward within it.
+    """
+    import re
+
+    from django.db.models import Value
+    from django.db.models.functions import Length, Replace, Upper
+
+    from providers.constants import AreaKind
+    from providers.models import Area
+    from providers.search import MAX_QUERY_LENGTH
+
+    brokers = Organisation.objects.filter(in_force_q(), is_broker=True).select_related("accreditation")
+    for word in [word for word in re.split(r"\W+", (text or "")[:MAX_QUERY_LENGTH]) if word]:
+        brokers = brokers.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    if district:
+        areas = Area.objects.filter(Q(kind=AreaKind.DISTRICT, code=district)
+                                    | Q(kind=AreaKind.WARD, districts__code=district))
+        covering = public_listings().filter(areas__in=areas).values("organisation_id")
+        # A full postcode is its district followed by a three-character inward code ("E8" + "1DY").
+        compact = Upper(Replace("postcode", Value(" "), Value("")))
+        brokers = brokers.alias(compact=compact, compact_length=Length(compact))
+        based_here = Q(compact=district) | (Q(compact__startswith=district) & Q(compact_length=len(district) + 3))
+        brokers = brokers.filter(based_here | Q(pk__in=covering))
+    return brokers.order_by("name", "pk")
+
+
+def brokers_page(queryset: QuerySet, number, per_page: int | None = None):
+    """Page ``number`` of brokers, counted up to the cap."""
+    from marketplace.pagination import CappedPaginator
+
+    return CappedPaginator(queryset, per_page or DIRECTORY_PAGE_SIZE).get_page(number)

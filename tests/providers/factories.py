@@ -67,3 +67,77 @@ def evidence_for_all_mandatory(organisation, *, by, expires_on=None):
                             expires_on=expires_on or today + datetime.timedelta(days=300), uploaded_by=by)
         evidence.file.save("certificate.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
         evidence.save()
+
+
+class ReferenceRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "providers.ReferenceRate"
+
+    category = factory.LazyFunction(homecare)
+    unit = RateUnit.HOUR
+    rate_pence = 2400
+    effective_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
+    reason = "Annual uplift agreed by cabinet"
+
+
+class SpecialistClaimFactory(factory.django.DjangoModelFactory):
+    """A claim waiting for the council's decision (status ``submitted``), with no cost lines."""
+
+    class Meta:
+        model = "providers.SpecialistClaim"
+
+    listing = factory.SubFactory(ServiceListingPublishedFactory)
+    justification = "Two staff trained in positive behaviour support for every visit."
+    unit = RateUnit.HOUR
+    rate_pence = 3200
+    submitted_by = factory.SubFactory("tests.marketplace.factories.UserFactory")
+
+
+def _staff_amount(hourly_pay_pence, hours):
+    from marketplace import money
+
+    return money.multiply(hourly_pay_pence, hours)
+
+
+class CostOfCareLineFactory(factory.django.DjangoModelFactory):
+    """A staff-time line: hours × hourly pay, with the amount worked out from them."""
+
+    class Meta:
+        model = "providers.CostOfCareLine"
+
+    claim = factory.SubFactory(SpecialistClaimFactory)
+    kind = "staff"
+    description = "Senior support worker"
+    hours = "1.00"
+    hourly_pay_pence = 1500
+    amount_pence = factory.LazyAttribute(lambda line: _staff_amount(line.hourly_pay_pence, line.hours))
+    position = factory.Sequence(lambda n: n)
+
+
+# Portal listings: areas and listings in each state ------------------------------------------------
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    """A postcode district (E8…); use ``WardFactory`` for a ward."""
+
+    class Meta:
+        model = "providers.Area"
+        django_get_or_create = ("code",)
+
+    kind = "district"
+    code = factory.Sequence(lambda n: f"E{n + 1}")
+    name = factory.LazyAttribute(lambda area: f"District {area.code}")
+
+
+class WardFactory(AreaFactory):
+    kind = "ward"
+    code = factory.Sequence(lambda n: f"E0500{n:04d}")
+    name = factory.Sequence(lambda n: f"Ward {n}")
+
+
+class ServiceListingPausedFactory(ServiceListingPublishedFactory):
+    status = ListingStatus.PAUSED
+
+
+class ServiceListingWithdrawnFactory(ServiceListingPublishedFactory):
+    status = ListingStatus.WITHDRAWN
