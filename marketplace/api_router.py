@@ -3,8 +3,22 @@
 from rest_framework.routers import DefaultRouter
 
 from brokerage.api.views import PersonViewSet
-from providers.api.views import OrganisationViewSet
+from providers.api.views import (
+    AreaViewSet,
+    CategoryViewSet,
+    ClientGroupViewSet,
+    LanguageViewSet,
+    OrganisationViewSet,
+    RateCardViewSet,
+    ServiceListingViewSet,
+)
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("services", ServiceListingViewSet, basename="service")
+router.register("rate-cards", RateCardViewSet, basename="rate-card")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("client-groups", ClientGroupViewSet, basename="client-group")
+router.register("languages", LanguageViewSet, basename="language")
+router.register("areas", AreaViewSet, basename="area")
 router.register("people", PersonViewSet, basename="person")

@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateInput
 
@@ -18,8 +18,10 @@ from marketplace import money
 from marketplace.constants import Role
 from marketplace.models import AuditEvent
 from marketplace.permissions import has_role
+from marketplace.scoping import get_visible_or_404
 from marketplace.transitions import InvalidTransition
 from providers import services
+from providers.evidence_files import evidence_file_response
 from providers.constants import AccreditationStatus, RateUnit, SpecialistClaimStatus
 from providers.models import (
     Accreditation,
@@ -285,3 +287,11 @@ class SpecialistClaimDetailView(ContractOfficerRequired, WagtailAdminTemplateMix
             return redirect(request.path)
         messages.success(request, f"{done}: specialist claim for {self.claim.listing.title}")
         return redirect(reverse("specialist_claim_detail", args=[self.claim.pk]))
+
+
+class EvidenceDownloadView(ContractOfficerRequired, View):
+    """A contract officer opens a file of the organisation under review."""
+
+    def get(self, request, pk: int, evidence_id: int):
+        evidence = get_visible_or_404(request.user, Evidence, pk=evidence_id, organisation__accreditation__pk=pk)
+        return evidence_file_response(evidence)

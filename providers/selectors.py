@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from marketplace.constants import PROVIDER_ROLES, Role
 from marketplace.models import Organisation, User
-from marketplace.permissions import is_council_staff, organisation_ids
+from marketplace.permissions import has_role, is_council_staff, organisation_ids
 from marketplace.scoping import scope_rule, visible_to
 from providers.constants import ListingStatus
 from providers.models import (
@@ -62,6 +62,15 @@ def directory_counts() -> dict[str, int]:
         "brokers": approved.filter(is_broker=True).count(),
         "services": public_listings().count(),
     }
+
+
+@scope_rule(Evidence)
+def _evidence(user: User, queryset: QuerySet) -> QuerySet:
+    """Evidence is private: the organisation's own portal users and the council's contract officers
+    (who review it) may read it; nobody else, the public included."""
+    if has_role(user, Role.CONTRACT_OFFICER):
+        return queryset
+    return queryset.filter(organisation_id__in=portal_organisation_ids(user))
 
 
 # Provider portal reads ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:org_id>/", views.organisation, name="organisation"),
     path("<int:org_id>/apply/", views.accreditation_apply, name="accreditation_apply"),
     path("<int:org_id>/evidence/<int:standard_id>/", views.evidence_upload, name="evidence_upload"),
+    path("<int:org_id>/evidence/file/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
     path("<int:org_id>/services/", views.listings, name="listings"),
     path("<int:org_id>/services/new/", views.listing_create, name="listing_create"),
     path("<int:org_id>/services/<int:listing_id>/", views.listing_detail, name="listing"),

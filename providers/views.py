@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from marketplace.models import Organisation
 from marketplace.transitions import InvalidTransition
+from marketplace.scoping import get_visible_or_404
 from providers import services
+from providers.evidence_files import evidence_file_response
 from providers.constants import AccreditationStatus, ListingStatus, SpecialistClaimStatus
 from providers.forms import (
     CapacityForm,
@@ -25,7 +27,7 @@ from providers.forms import (
     ReasonForm,
     SpecialistClaimForm,
 )
-from providers.models import QualityStandard, ServiceListing, standards_for
+from providers.models import Evidence, QualityStandard, ServiceListing, standards_for
 from providers.selectors import (
     EXPIRES_SOON_DAYS,
     portal_listing,
@@ -414,3 +416,11 @@ def specialist_claim_withdraw(request, org_id: int, listing_id: int, claim_id: i
                 messages.success(request, "Your specialist claim has been withdrawn")
             return redirect("providers:listing", org_id=org.pk, listing_id=listing.pk)
     return _render_listing(request, org, listing, withdraw_form=form, error_form=form)
+
+
+@login_required
+def evidence_download(request, org_id: int, evidence_id: int):
+    """One of the organisation's evidence files; another organisation's is a 404."""
+    org = _organisation_or_404(request, org_id)
+    evidence = get_visible_or_404(request.user, Evidence, pk=evidence_id, organisation=org)
+    return evidence_file_response(evidence)

@@ -74,6 +74,8 @@ def register_accreditation_urls():
     return [
         path("accreditations/", console.AccreditationIndexView.as_view(), name="accreditation_index"),
         path("accreditations/<int:pk>/", console.AccreditationDetailView.as_view(), name="accreditation_detail"),
+        path("accreditations/<int:pk>/evidence/<int:evidence_id>/", console.EvidenceDownloadView.as_view(),
+             name="accreditation_evidence"),
     ]
 
 
