@@ -259,6 +259,9 @@ class ServiceListing(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="listings")
     category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="listings")
     reference = models.SlugField(max_length=80, unique=True, help_text="Stable identifier used by feeds and imports.")
+    # The service's id in the Open Referral feed (which wants UUIDs): stored, so a request for one
+    # service is an index lookup and the id never changes, whatever happens to the reference.
+    feed_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=ListingStatus.choices, default=ListingStatus.DRAFT)

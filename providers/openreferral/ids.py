@@ -1,21 +1,18 @@
-"""Open Referral identifiers: every record the feed shows gets a UUID, worked out, never stored.
+"""Open Referral identifiers: the feed wants a UUID for every record.
 
-Open Referral wants a UUID for each service, organisation, term and area; our rows have integer keys
-and references. Each id is a version-5 UUID of a fixed namespace and a name that says what the record
-is and which one (``service:<reference>``), so an id is the same on every request and every server,
-and no column or migration is needed. The name uses the most stable key a record has:
+- A service's id is the listing's stored ``feed_id`` (a column with a unique index, so finding a
+  service by id is one lookup). Services that existed before the column keep the id the feed gave
+  them then: a version-5 UUID of their reference (migration 0008).
+- Its one service-at-location and one location use ``feed_id`` with fixed bits flipped, so they
+  differ from it and lead back to it in one step.
+- Everything else is a version-5 UUID of a fixed namespace and a name that says what the record is
+  and which one: a category by slug and a client group by value (so a term has the same id in
+  every Mixed Market directory, and a consumer can search several councils' feeds with one id); an
+  organisation and a rate card by primary key; what hangs off one listing (its service areas,
+  languages, contact) by the listing's reference and the area's or language's code. These are only
+  ever looked up among a few rows, never across the directory.
 
-- a listing: its ``reference``, the identifier "used by feeds and imports", so the id survives a
-  database rebuild or re-import;
-- a category: its slug, and a client group: its value, so the same term has the same id in every
-  Mixed Market directory and a consumer can search several councils' feeds with one id;
-- what hangs off one listing (its service area, language, contact rows): the listing's reference
-  and the area's or language's code;
-- an organisation and a rate card: the primary key, since they have no other fixed key.
-
-A UUID cannot be turned back into its name, so finding a record by id means working out the ids of
-the candidates (see ``selectors.listing_for_id``). Changing this namespace or any name below changes
-every published id; consumers would see every record as new.
+Changing the namespace or any name below changes published ids; consumers would see new records.
 """
 
 import uuid
@@ -30,16 +27,27 @@ def _id(kind: str, key) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
-def service_id(reference: str) -> str:
-    return _id("service", reference)
+# Each service has exactly one service-at-location and one location, so their ids are the
+# service's stored ``feed_id`` with fixed bits flipped: distinct from it, and turned back into it
+# in one step to find the service. The masks leave the version and variant bits alone.
+_AT_LOCATION_MASK = 0x5A5A5A5A_5A5A_0A5A_0A5A_5A5A5A5A5A5A
+_LOCATION_MASK = 0x3C3C3C3C_3C3C_0C3C_0C3C_3C3C3C3C3C3C
 
 
-def service_at_location_id(reference: str) -> str:
-    return _id("service_at_location", reference)
+def service_id(listing) -> str:
+    return str(listing.feed_id)
 
 
-def location_id(reference: str) -> str:
-    return _id("location", reference)
+def service_at_location_id(listing) -> str:
+    return str(uuid.UUID(int=listing.feed_id.int ^ _AT_LOCATION_MASK))
+
+
+def location_id(listing) -> str:
+    return str(uuid.UUID(int=listing.feed_id.int ^ _LOCATION_MASK))
+
+
+def feed_id_of_service_at_location(at_location_id: str) -> uuid.UUID:
+    return uuid.UUID(int=uuid.UUID(at_location_id).int ^ _AT_LOCATION_MASK)
 
 
 def organisation_id(pk: int) -> str:

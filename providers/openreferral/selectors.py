@@ -156,19 +156,10 @@ def listings_matching(*, search: str = "", postcode: str = "", taxonomy_term_id:
     return queryset.none() if nothing else queryset.select_related("organisation__accreditation")
 
 
-def listing_for_id(listing_id: uuid.UUID, *, id_of=ids.service_id) -> ServiceListing | None:
-    """The public listing whose Open Referral id (``id_of(reference)``) is ``listing_id``, with
-    everything a fully nested service shows; None when no public listing has it.
-
-    Ids are not stored (see ``ids``), so this works out the id of every public listing: one narrow
-    query and a hash per listing, a few milliseconds for a directory of thousands.
-    """
-    wanted = str(listing_id)
-    references = public_listings().values_list("pk", "reference")
-    pk = next((pk for pk, reference in references if id_of(reference) == wanted), None)
-    if pk is None:
-        return None
-    return with_listing_details(feed_listings()).filter(pk=pk).first()
+def listing_for_id(feed_id: uuid.UUID | str) -> ServiceListing | None:
+    """The public listing with this Open Referral id, with everything a fully nested service shows;
+    None when no public listing has it. An index lookup on the stored ``feed_id``."""
+    return with_listing_details(feed_listings()).filter(feed_id=feed_id).first()
 
 
 def page_of(queryset: QuerySet, *, page: int, per_page: int) -> tuple[list, int]:

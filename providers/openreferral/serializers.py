@@ -90,7 +90,7 @@ def service(listing: ServiceListing) -> dict:
     """
     organisation = listing.organisation
     return _without_blanks({
-        "id": ids.service_id(listing.reference),
+        "id": ids.service_id(listing),
         "organization_id": ids.organisation_id(organisation.pk),
         "name": listing.title,
         "description": listing.description,
@@ -179,7 +179,7 @@ def location(listing: ServiceListing) -> dict:
     one location of its own: ``virtual`` for phone or online, ``physical`` for the rest."""
     mode = DeliveryMode(listing.delivery_mode)
     return {
-        "id": ids.location_id(listing.reference),
+        "id": ids.location_id(listing),
         "location_type": "virtual" if mode == DeliveryMode.REMOTE else "physical",
         "name": mode.label,
     }
@@ -190,7 +190,7 @@ def service_at_location(listing: ServiceListing, *, full: bool = False) -> dict:
     place = location(listing)
     service_record = service_full(listing, with_locations=False) if full else service(listing)
     return {
-        "id": ids.service_at_location_id(listing.reference),
+        "id": ids.service_at_location_id(listing),
         "service_id": service_record["id"],
         "location_id": place["id"],
         "location": place,
@@ -213,7 +213,7 @@ def service_full(listing: ServiceListing, *, with_locations: bool = True) -> dic
     if with_locations:
         place = location(listing)
         record["service_at_locations"] = [{
-            "id": ids.service_at_location_id(listing.reference),
+            "id": ids.service_at_location_id(listing),
             "service_id": service_id,
             "location_id": place["id"],
             "location": place,

@@ -76,7 +76,7 @@ def service_at_locations(request):
 @endpoint
 def service_at_location_detail(request, record_id):
     at_location_id = ids.parse(record_id)
-    listing = feed.listing_for_id(at_location_id, id_of=ids.service_at_location_id) if at_location_id else None
+    listing = feed.listing_for_id(ids.feed_id_of_service_at_location(at_location_id)) if at_location_id else None
     if listing is None:
         return not_found("No public service at location has this id")
     return json_response(serializers.service_at_location(listing, full=True))

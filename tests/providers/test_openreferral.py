@@ -241,7 +241,7 @@ def test_services_page_is_valid_and_lists_one_to_one_fields(client, full_listing
     assert body | {"contents": None} == {"total_items": 1, "total_pages": 1, "page_number": 1, "size": 1,
                                          "first_page": True, "last_page": True, "empty": False, "contents": None}
     [item] = body["contents"]
-    assert item["id"] == ids.service_id(full_listing.reference)
+    assert item["id"] == ids.service_id(full_listing)
     assert item["name"] == "Dementia homecare"
     assert item["status"] == "active"
     assert item["organization"] == {"id": ids.organisation_id(provider.pk), "name": "Riverside Care Ltd",
@@ -251,7 +251,7 @@ def test_services_page_is_valid_and_lists_one_to_one_fields(client, full_listing
 
 
 def test_service_detail_is_valid_and_fully_nested(client, full_listing, provider):
-    service_id = ids.service_id(full_listing.reference)
+    service_id = ids.service_id(full_listing)
     response = _get(client, f"/services/{service_id}")
     body = _json(response)
 
@@ -278,7 +278,7 @@ def test_service_detail_is_valid_and_fully_nested(client, full_listing, provider
 
 
 def test_cost_options_give_both_current_rates_in_exact_pounds(client, full_listing):
-    response = _get(client, f"/services/{ids.service_id(full_listing.reference)}")
+    response = _get(client, f"/services/{ids.service_id(full_listing)}")
     options = _json(response)["cost_options"]
     today = timezone.localdate()
 
@@ -302,7 +302,7 @@ def test_service_without_contact_details_or_prices_is_still_valid(client, db):
     organisation = _approved(email="", telephone="", website="", description="")
     listing = _listing(organisation, delivery_mode=DeliveryMode.REMOTE)
 
-    body = _ok(client, f"/services/{ids.service_id(listing.reference)}")
+    body = _ok(client, f"/services/{ids.service_id(listing)}")
 
     assert_valid(body, "service.json")
     assert body["contacts"] == [] and body["cost_options"] == []
@@ -315,10 +315,20 @@ def test_ids_are_stable_uuids_that_survive_edits(client, full_listing):
     full_listing.title = "Renamed"
     full_listing.save()
 
-    assert _ok(client, "/services")["contents"][0]["id"] == first
-    assert uuid.UUID(first).version == 5
+    assert _ok(client, "/services")["contents"][0]["id"] == first == str(full_listing.feed_id)
     # The id in any case or spelling of a UUID finds the service.
     assert _ok(client, f"/services/{first.upper()}")["id"] == first
+    # Its service-at-location has an id of its own that leads back to it.
+    at_location = _ok(client, "/service_at_locations")["contents"][0]
+    assert at_location["id"] != first and at_location["location_id"] not in (first, at_location["id"])
+    assert _ok(client, f"/service_at_locations/{at_location['id']}")["service"]["id"] == first
+
+
+def test_a_service_keeps_its_feed_id_when_its_reference_changes(client, full_listing):
+    first = _ok(client, "/services")["contents"][0]["id"]
+    ServiceListing.objects.filter(pk=full_listing.pk).update(reference="renamed-reference")
+
+    assert _ok(client, f"/services/{first}")["name"] == full_listing.title
 
 
 @pytest.mark.parametrize("bad_id", ["42", "not-a-uuid", str(uuid.uuid4())])
@@ -357,8 +367,8 @@ def test_only_published_services_of_approved_in_date_organisations_appear(client
     assert _titles(_ok(client, "/services")) == ["Shown"]
     assert _titles(_ok(client, "/service_at_locations")) == ["Shown"]
     for listing in hidden:
-        for path in (f"/services/{ids.service_id(listing.reference)}",
-                     f"/service_at_locations/{ids.service_at_location_id(listing.reference)}"):
+        for path in (f"/services/{ids.service_id(listing)}",
+                     f"/service_at_locations/{ids.service_at_location_id(listing)}"):
             response = _get(client, path)
             assert response.status_code == 404, path
             assert "detail" in _json(response)
@@ -520,7 +530,7 @@ def test_service_at_locations_list_and_detail_are_valid(client, full_listing):
 
     assert_valid_page(body, "/service_at_locations")
     [item] = body["contents"]
-    assert item["service_id"] == ids.service_id(full_listing.reference)
+    assert item["service_id"] == ids.service_id(full_listing)
     detail = _ok(client, f"/service_at_locations/{item['id']}")
     # openapi.json names service.json for this response, but the fully nested service_at_location
     # is what the path returns; its own schema is the one that fits.
@@ -655,8 +665,8 @@ def test_detail_queries_do_not_grow_with_what_the_service_has(client, provider):
     for unit in (RateUnit.HOUR, RateUnit.VISIT, RateUnit.DAY, RateUnit.NIGHT):
         RateCardFactory(listing=rich, unit=unit)
 
-    assert _queries(client, f"/services/{ids.service_id(lean.reference)}") == _queries(
-        client, f"/services/{ids.service_id(rich.reference)}")
+    assert _queries(client, f"/services/{ids.service_id(lean)}") == _queries(
+        client, f"/services/{ids.service_id(rich)}")
 
 
 def test_a_failure_is_reported_and_still_answered_in_json_with_the_cors_header(client, db, monkeypatch):
