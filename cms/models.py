@@ -1,11 +1,27 @@
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Case, F, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, QueryDict
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import AdviceStreamBlock
+from cms.forms import (
+    MAX_COMPARE,
+    BrokerSearchForm,
+    compare_selection,
+    present_search_form,
+    query_with,
+    with_remove_queries,
+)
+from marketplace.models import Organisation
 from providers import selectors as provider_selectors
+from providers.models import ServiceListing
 
 
 class HomePage(Page):
@@ -15,7 +31,7 @@ class HomePage(Page):
     body = StreamField(AdviceStreamBlock(), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
-    subpage_types = ["cms.AdviceIndexPage"]
+    subpage_types = ["cms.AdviceIndexPage", "cms.DirectoryPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -23,8 +39,26 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["counts"] = provider_selectors.directory_counts()
         context["categories"] = provider_selectors.category_summary()
-        context["advice_pages"] = AdvicePage.objects.live().public().order_by("title")[:6]
+        context["advice_pages"], context["directory"] = _front_page_links()
         return context
+
+
+def _front_page_links() -> tuple[list[Page], Page | None]:
+    """Up to six advice pages by title and the first directory page, live and public, in one query
+    (plus Wagtail's one for view restrictions), so the home page's query count does not grow."""
+    types = ContentType.objects.get_for_models(AdvicePage, DirectoryPage)
+    advice_type, directory_type = types[AdvicePage], types[DirectoryPage]
+    pages = (
+        Page.objects.live().public().filter(content_type__in=[advice_type, directory_type])
+        .annotate(place=Window(RowNumber(), partition_by=F("content_type"),
+                               order_by=[F("title").asc(), F("path").asc()]),
+                  places=Case(When(content_type=directory_type, then=Value(1)), default=Value(6)))
+        .filter(place__lte=F("places")).order_by("title", "path")
+    )
+    advice, directories = [], []
+    for page in pages:
+        (directories if page.content_type_id == directory_type.pk else advice).append(page)
+    return advice, (directories[0] if directories else None)
 
 
 class AdviceIndexPage(Page):
@@ -33,7 +67,7 @@ class AdviceIndexPage(Page):
     intro = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["cms.AdvicePage"]
+    subpage_types = ["cms.AdvicePage", "cms.DirectoryPage"]
     parent_page_types = ["cms.HomePage"]
 
     def get_context(self, request, *args, **kwargs):
@@ -52,3 +86,88 @@ class AdvicePage(Page):
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
     subpage_types: list[str] = []
     parent_page_types = ["cms.AdviceIndexPage"]
+
+
+class DirectoryPage(RoutablePageMixin, Page):
+    """The public directory: find, filter and compare approved providers' services, and find
+    brokers who help people plan. An editor places it in the page tree and writes its intro; the
+    routes below show what ``providers`` selectors read (only approved, in-date organisations'
+    published services are ever public).
+
+    Routes, under the page's own URL: ``""`` search results, ``services/<reference>/`` a service,
+    ``organisations/<slug>/`` a provider or broker, ``compare/`` up to four services side by side,
+    ``brokers/`` people who can help you plan. Everything is a GET: searches can be bookmarked and
+    the comparison travels in the query string, so it survives paging without JavaScript.
+    """
+
+    intro = models.TextField(help_text="One or two sentences under the main heading of the search page.")
+    brokers_intro = models.TextField(
+        blank=True, help_text="Shown above the search for people who can help you plan (brokers).")
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("brokers_intro")]
+    parent_page_types = ["cms.HomePage", "cms.AdviceIndexPage"]
+    subpage_types: list[str] = []
+    template = "cms/directory/search.html"
+
+    def _render(self, request, template: str, **context):
+        return self.render(request, template=f"cms/directory/{template}", context_overrides={
+            "directory_url": self.get_url(request), "max_compare": MAX_COMPARE, **context})
+
+    @path("", name="search")
+    def search(self, request):
+        filterset = provider_selectors.directory_search(request.GET)
+        form = present_search_form(filterset.form)
+        results, page_numbers = None, []
+        if filterset.valid:
+            results = provider_selectors.directory_results_page(filterset.qs, request.GET.get("page"))
+            page_numbers = results.paginator.get_elided_page_range(results.number, on_each_side=1, on_ends=1)
+        selection, refused = compare_selection(request.GET)
+        chosen = provider_selectors.public_listing_titles(selection)
+        references = with_remove_queries(request.GET, chosen)
+        on_page = {listing.reference for listing in results.object_list} if results is not None else set()
+        return self._render(
+            request, "search.html", form=form, valid=filterset.valid, results=results,
+            page_numbers=page_numbers, ellipsis=Paginator.ELLIPSIS,
+            searched=any(request.GET.get(name) for name in form.fields if name != "sort"),
+            # "Best match" without search words is by name, so it is the default either way.
+            sort=form["sort"].value() or "relevance",
+            chosen=chosen, chosen_references=references, refused=refused, dropped=len(selection) - len(chosen),
+            hidden_references=[ref for ref in references if ref not in on_page],
+            clear_query=query_with(QueryDict(), compare=references))
+
+    @path("services/<slug:reference>/", name="service")
+    def service(self, request, reference):
+        try:
+            listing = provider_selectors.public_listing_detail(reference)
+        except ServiceListing.DoesNotExist:
+            raise Http404("No such service in the directory") from None
+        return self._render(request, "service.html", listing=listing, organisation=listing.organisation)
+
+    @path("organisations/<slug:slug>/", name="organisation")
+    def organisation(self, request, slug):
+        try:
+            organisation = provider_selectors.public_organisation(slug)
+        except Organisation.DoesNotExist:
+            raise Http404("No such organisation in the directory") from None
+        return self._render(request, "organisation.html", organisation=organisation,
+                            listings=provider_selectors.organisation_public_listings(organisation))
+
+    @path("compare/", name="compare")
+    def compare(self, request):
+        selection, refused = compare_selection(request.GET)
+        listings = provider_selectors.listings_for_comparison(selection)
+        references = with_remove_queries(request.GET, listings)
+        return self._render(request, "compare.html", listings=listings, refused=refused,
+                            dropped=len(selection) - len(listings),
+                            back_query=query_with(request.GET, compare=references))
+
+    @path("brokers/", name="brokers")
+    def brokers(self, request):
+        form = BrokerSearchForm(request.GET)
+        results = None
+        if form.is_valid():
+            brokers = provider_selectors.public_brokers(text=form.cleaned_data["q"],
+                                                        district=form.cleaned_data["postcode"])
+            results = provider_selectors.brokers_page(brokers, request.GET.get("page"))
+        searched = any(request.GET.get(name) for name in form.fields)
+        return self._render(request, "brokers.html", form=form, results=results, searched=searched)

@@ -187,7 +187,8 @@ class ListingFilter(django_filters.FilterSet):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         self.district = None
-        if valid and self.form.cleaned_data.get("postcode"):
+        # Checked even when another field is wrong, so the person sees every problem at once.
+        if self.form.cleaned_data.get("postcode"):
             try:
                 self.district = postcode_district(self.form.cleaned_data["postcode"])
             except PostcodeError as error:

@@ -192,3 +192,10 @@ def test_overlong_search_words_are_refused_with_a_message():
     found = ListingFilter({"q": "care " * 50}, queryset=public_listings())
     assert not found.is_valid()
     assert found.errors["q"] == ["Search words must be 200 characters or fewer"]
+
+
+@pytest.mark.django_db
+def test_a_bad_postcode_is_reported_alongside_other_mistakes():
+    found = ListingFilter({"postcode": "nowhere", "min_price": "30", "max_price": "20"}, queryset=public_listings())
+    assert not found.is_valid()
+    assert set(found.errors) == {"postcode", "max_price"}
