@@ -24,6 +24,15 @@ class AccreditationAppliedFactory(AccreditationApprovedFactory):
     expires_on = None
 
 
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def days(n: int) -> datetime.date:
+    """The date ``n`` days from today (negative: in the past)."""
+    return today() + datetime.timedelta(days=n)
+
+
 def homecare():
     return ServiceCategory.objects.get(slug="homecare")
 

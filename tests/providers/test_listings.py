@@ -1,13 +1,11 @@
 """Provider-side services for listings: creating and editing, the listing lifecycle, rate history,
 capacity, and specialist claims."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from marketplace.constants import ClientGroup, Role
 from marketplace.models import AuditEvent
@@ -24,6 +22,8 @@ from providers.constants import (
 from providers.models import CostOfCareLine, Language, RateCard, ServiceListing, SpecialistClaim
 from tests.marketplace.factories import ProviderOrganisationFactory
 from tests.providers.factories import (
+    days,
+    today,
     AreaFactory,
     RateCardFactory,
     ServiceListingDraftFactory,
@@ -32,19 +32,6 @@ from tests.providers.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def today():
-    return timezone.localdate()
-
-
-def days(n):
-    return today() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def staff(provider_org, make_member):
-    return make_member(Role.PROVIDER_STAFF, provider_org)
 
 
 @pytest.fixture

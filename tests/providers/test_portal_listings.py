@@ -1,6 +1,5 @@
 """The provider portal's "Your services" pages: listings, rates, capacity, publishing and specialist claims."""
 
-import datetime
 import re
 from decimal import Decimal
 
@@ -16,6 +15,8 @@ from providers.constants import CostLineKind, ListingStatus, RateUnit, Specialis
 from providers.models import CostOfCareLine, Language, RateCard, ServiceListing, SpecialistClaim
 from tests.marketplace.factories import BrokerOrganisationFactory, ProviderOrganisationFactory, UserFactory
 from tests.providers.factories import (
+    days,
+    today,
     AreaFactory,
     CostOfCareLineFactory,
     RateCardFactory,
@@ -27,19 +28,6 @@ from tests.providers.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def today():
-    return timezone.localdate()
-
-
-def days(n):
-    return today() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def staff(provider_org, make_member):
-    return make_member(Role.PROVIDER_STAFF, provider_org)
 
 
 @pytest.fixture
