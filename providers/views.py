@@ -17,6 +17,7 @@ from marketplace.transitions import InvalidTransition
 from marketplace.scoping import get_visible_or_404
 from providers import services
 from providers.evidence_files import evidence_file_response
+from providers.pricing import mark_rates, reference_rates_now
 from providers.constants import AccreditationStatus, ListingStatus, SpecialistClaimStatus
 from providers.forms import (
     CapacityForm,
@@ -215,10 +216,11 @@ def _decorate(listing: ServiceListing) -> ServiceListing:
 @login_required
 def listings(request, org_id: int):
     org = _listings_organisation_or_404(request, org_id)
-    return render(request, "providers/listings.html", {
-        "organisation": org,
-        "listings": [_decorate(listing) for listing in portal_listings(org)],
-    })
+    listings = [_decorate(listing) for listing in portal_listings(org)]
+    references = reference_rates_now()
+    for listing in listings:
+        mark_rates(listing.current_rates, references=references)
+    return render(request, "providers/listings.html", {"organisation": org, "listings": listings})
 
 
 @login_required
@@ -258,6 +260,8 @@ def listing_edit(request, org_id: int, listing_id: int):
 def _render_listing(request, org: Organisation, listing: ServiceListing, *, error_form=None, **forms):
     """The listing's page; a form that failed is passed in bound, so its errors show."""
     listing = _decorate(listing)
+    # Only rates in force (or starting later) are set against today's usual cost; ended ones are history.
+    mark_rates([card for card in listing.rate_history if card.effective_to is None or card.current])
     actions = [(reverse(f"providers:listing_{name}", args=[org.pk, listing.pk]), label, name)
                for target, (name, label, _done, _service) in LISTING_ACTIONS.items()
                if target in ServiceListing.TRANSITIONS.get(listing.status, set())]

@@ -500,3 +500,19 @@ def test_withdrawing_an_accepted_claim(staff_client, listing):
     listing.refresh_from_db()
     assert claim.status == SpecialistClaimStatus.WITHDRAWN and not listing.is_specialist
     assert AuditEvent.objects.filter(verb="specialistclaim.withdrawn").count() == 1
+
+
+def test_prices_above_the_councils_usual_cost_are_marked_in_the_portal(staff_client, listing, provider_org):
+    from tests.providers.factories import ReferenceRateFactory
+
+    ReferenceRateFactory(category=listing.category, unit=RateUnit.HOUR, rate_pence=2600)
+    RateCardFactory(listing=listing, unit=RateUnit.HOUR, contract_rate_pence=2750, direct_payment_rate_pence=2400,
+                    effective_from=days(-5))
+
+    detail = staff_client.get(url("listing", listing)).content.decode()
+    assert "usual cost for homecare per hour is £26.00" in detail
+    assert detail.count("Above usual cost") == 2  # the contract rate, once in the text and once as a tag
+    assert "£24.00" in detail
+
+    listed = staff_client.get(reverse("providers:listings", args=[provider_org.pk])).content.decode()
+    assert listed.count("Above usual cost") == 1  # the contract rate only; £24.00 is below £26.00
