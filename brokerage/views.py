@@ -1,10 +1,67 @@
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""The broker workspace: a person's record, their needs assessments, indicative budgets and
+reablement. Views read through ``brokerage.selectors`` (out of scope → 404) and change things
+only through ``brokerage.services``."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from brokerage import services
+from brokerage.constants import AssessmentStatus, NeedDomain
+from brokerage.forms import (
+    BUDGET_FIELDS,
+    AssessmentScoreForm,
+    AssessmentStartForm,
+    BudgetForm,
+    ReablementEndForm,
+    ReablementStartForm,
+    add_service_errors,
+)
 from brokerage.models import Person
-from brokerage.selectors import people_visible_to
-from marketplace.scoping import get_visible_or_404
+from brokerage.ras import format_quantity
+from brokerage.selectors import active_ras_versions, assessments_for, budgets_for, people_visible_to, reablement_for
+from marketplace.constants import Role
+from marketplace.permissions import has_role, organisation_ids
+from marketplace.scoping import get_visible_or_404, visible_to
+from marketplace.transitions import InvalidTransition
+
+ASSESSMENT_TAGS = {
+    AssessmentStatus.DRAFT: "govuk-tag--grey",
+    AssessmentStatus.COMPLETED: "govuk-tag--green",
+}
+
+
+def _person_or_404(request, pk: int) -> Person:
+    return get_visible_or_404(request.user, people_visible_to(request.user), pk=pk)
+
+
+def _plans_for(user, person: Person) -> bool:
+    """Whether the user works on the person's record (their broker, or a contract officer) rather
+    than only reading it (the person, their representative, a finance officer). The services
+    check again; this only decides which links and pages to offer."""
+    if has_role(user, Role.CONTRACT_OFFICER):
+        return True
+    return person.consent_to_share and person.broker_organisation_id in organisation_ids(user, Role.BROKER)
+
+
+def _planner_person_or_404(request, pk: int) -> Person:
+    """The person, for pages that change their record: 404 out of scope, 403 if only a reader."""
+    person = _person_or_404(request, pk)
+    if not _plans_for(request.user, person):
+        raise PermissionDenied("You do not have permission to do that.")
+    return person
+
+
+def _one_or_404(request, queryset: QuerySet, pk: int) -> Model:
+    try:
+        return visible_to(request.user, queryset).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found") from None
 
 
 @login_required
@@ -15,5 +72,190 @@ def people_list(request):
 
 @login_required
 def person_detail(request, pk: int):
-    person = get_visible_or_404(request.user, people_visible_to(request.user), pk=pk)
-    return render(request, "brokerage/person_detail.html", {"person": person})
+    person = _person_or_404(request, pk)
+    assessments = list(assessments_for(person))
+    for assessment in assessments:
+        assessment.tag_class = ASSESSMENT_TAGS.get(assessment.status, "")
+    budget = budgets_for(person).first()
+    episodes = list(reablement_for(person))
+    return render(request, "brokerage/person_detail.html", {
+        "person": person,
+        "assessments": assessments,
+        "budget": budget,
+        "episodes": episodes,
+        "can_plan": _plans_for(request.user, person),
+        "has_completed": any(a.status == AssessmentStatus.COMPLETED for a in assessments),
+        "today": timezone.localdate(),
+    })
+
+
+# Needs assessments -------------------------------------------------------------------------------
+
+
+@login_required
+def assessment_start(request, pk: int):
+    person = _planner_person_or_404(request, pk)
+    form = AssessmentStartForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_start(person=person, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Assessment started")
+            return redirect("brokerage:assessment", pk=person.pk, assessment_id=assessment.pk)
+    return render(request, "brokerage/assessment_start.html", {"person": person, "form": form})
+
+
+@login_required
+def assessment_detail(request, pk: int, assessment_id: int):
+    """A draft is scored here (saved as often as needed, then completed); a completed assessment
+    is shown as it was finished."""
+    person = _person_or_404(request, pk)
+    can_plan = _plans_for(request.user, person)
+    assessment = _one_or_404(request, assessments_for(person), assessment_id)
+    draft = assessment.status == AssessmentStatus.DRAFT
+    if request.method == "POST":
+        if not can_plan:
+            raise PermissionDenied("You do not have permission to do that.")
+        if not draft:
+            messages.error(request, "This assessment has been completed and can no longer be changed")
+            return redirect("brokerage:assessment", pk=person.pk, assessment_id=assessment.pk)
+        form = AssessmentScoreForm(request.POST)
+        if form.is_valid():
+            completing = request.POST.get("action") == "complete"
+            try:
+                assessment = services.assessment_score(assessment=assessment, by=request.user,
+                                                       scores=form.scores(), notes=form.notes())
+                if completing:
+                    assessment = services.assessment_complete(assessment=assessment, by=request.user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except InvalidTransition:
+                messages.error(request, "This assessment has been completed and can no longer be changed")
+                return redirect("brokerage:assessment", pk=person.pk, assessment_id=assessment.pk)
+            else:
+                if completing:
+                    messages.success(request, "Assessment completed")
+                    return redirect("brokerage:person", pk=person.pk)
+                messages.success(request, "Assessment saved as a draft")
+                return redirect("brokerage:assessment", pk=person.pk, assessment_id=assessment.pk)
+    else:
+        form = AssessmentScoreForm(initial=AssessmentScoreForm.initial_for(assessment))
+    scores = {score.domain: score for score in assessment.scores.all()}
+    return render(request, "brokerage/assessment_detail.html", {
+        "person": person,
+        "assessment": assessment,
+        "tag_class": ASSESSMENT_TAGS.get(assessment.status, ""),
+        "form": form,
+        "editable": draft and can_plan,
+        "rows": [(domain, scores.get(domain.value)) for domain in NeedDomain],
+    })
+
+
+# Budgets -----------------------------------------------------------------------------------------
+
+
+@login_required
+def budget_new(request, pk: int):
+    person = _planner_person_or_404(request, pk)
+    assessment = assessments_for(person).filter(status=AssessmentStatus.COMPLETED).first()
+    versions = list(active_ras_versions())
+    form = BudgetForm(request.POST or None, versions=versions,
+                      initial={"method": versions[0].method} if len(versions) == 1 else None)
+    if request.method == "POST" and assessment is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            budget = services.budget_calculate(
+                person=person, assessment=assessment, by=request.user, method=data["method"],
+                weekly_contribution_pence=data["weekly_contribution"],
+                contribution_basis=data["contribution_basis"].strip())
+        except ValidationError as error:
+            add_service_errors(form, error, BUDGET_FIELDS)
+        else:
+            messages.success(request, "Indicative budget worked out")
+            return redirect("brokerage:budget", pk=person.pk, budget_id=budget.pk)
+    return render(request, "brokerage/budget_new.html", {
+        "person": person, "assessment": assessment, "versions": versions, "form": form})
+
+
+UNIT_WORDS = {"hour": "hours", "visit": "visits", "day": "days", "night": "nights", "week": "weeks",
+              "session": "sessions", "item": "items"}
+
+
+def _explain(line: dict) -> dict:
+    """One line of a budget's breakdown as a row the person can read: the need, its level, what
+    it means in points or hours, and the amount."""
+    kind = line.get("kind")
+    row = {"need": line.get("domain_label", ""), "level": line.get("level_label", ""),
+           "amount_pence": line.get("amount_pence", 0), "means": line.get("description", ""), "rate_pence": None}
+    if kind == "points":
+        row.update(means=f"{line['points']} point{'s' if line['points'] != 1 else ''}",
+                   rate_pence=line.get("pence_per_point"), rate_words="a point")
+    elif kind == "factor":
+        row.update(need=f"Adjustment for {line.get('client_group_label', 'the client group').lower()}",
+                   means=f"The amount for needs × {format_quantity(line.get('factor', '1'))}, rounded to the penny")
+    elif kind in ("service", "reablement"):
+        unit = line.get("unit", "")
+        row.update(means=f"{line.get('service', '')}: {line.get('quantity', '')} {UNIT_WORDS.get(unit, unit)} a week",
+                   rate_pence=line.get("rate_pence"), rate_words=line.get("unit_label", ""))
+        if kind == "reablement":
+            row["means"] = f"{row['means']}. Reablement is free and not part of the budget"
+    return row
+
+
+@login_required
+def budget_detail(request, pk: int, budget_id: int):
+    """How the budget was worked out, in words the person can read; they and their
+    representative see it too."""
+    person = _person_or_404(request, pk)
+    budget = _one_or_404(request, budgets_for(person), budget_id)
+    return render(request, "brokerage/budget_detail.html", {
+        "person": person,
+        "budget": budget,
+        "lines": [_explain(line) for line in budget.breakdown],
+        "printing": request.GET.get("print") == "1",
+        "can_plan": _plans_for(request.user, person),
+    })
+
+
+# Reablement --------------------------------------------------------------------------------------
+
+
+@login_required
+def reablement_start(request, pk: int):
+    person = _planner_person_or_404(request, pk)
+    form = ReablementStartForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reablement_start(person=person, by=request.user, starts_on=data["starts_on"],
+                                      weeks=data["weeks"], longer_reason=data["longer_reason"].strip())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Reablement started")
+            return redirect("brokerage:person", pk=person.pk)
+    return render(request, "brokerage/reablement_start.html", {"person": person, "form": form})
+
+
+@login_required
+def reablement_end(request, pk: int, episode_id: int):
+    person = _planner_person_or_404(request, pk)
+    episode = _one_or_404(request, reablement_for(person), episode_id)
+    if episode.ended_on is not None:
+        messages.error(request, "This reablement has already ended")
+        return redirect("brokerage:person", pk=person.pk)
+    form = ReablementEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reablement_end(episode=episode, by=request.user, ended_on=form.cleaned_data["ended_on"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except InvalidTransition:
+            messages.error(request, "This reablement has already ended")
+            return redirect("brokerage:person", pk=person.pk)
+        else:
+            messages.success(request, "Reablement ended")
+            return redirect("brokerage:person", pk=person.pk)
+    return render(request, "brokerage/reablement_end.html", {"person": person, "episode": episode, "form": form})

@@ -1116,6 +1116,34 @@ def _save_specialist_claims(plan: Plan, progress: bool) -> int:
     return len(claims)
 
 
+#: The demo person's needs, by domain (levels 0–3), and their assessed weekly contribution.
+DEMO_NEEDS = {"personal_care": 2, "nutrition": 2, "continence": 1, "mobility": 2, "safety": 1, "home": 2,
+              "relationships": 1, "work_learning": 0, "community": 2, "carer_role": 0}
+DEMO_CONTRIBUTION_PENCE = 3550
+
+
+def _save_demo_budget(plan: Plan) -> int:
+    """A completed assessment and an indicative budget (points-based RAS) for the demo person, made
+    by the demo contract officer through the same services a broker uses."""
+    from brokerage import services as brokerage_services  # cms sits above brokerage
+
+    person = Person.objects.get(reference=plan.people[0].reference)
+    if person.budgets.exists():
+        return 0
+    officer = User.objects.get(username="contracts")
+    today = timezone.localdate()
+    assessment = brokerage_services.assessment_start(
+        person=person, by=officer, assessed_on=today - datetime.timedelta(days=14),
+        summary="I want to stay in my own flat, see my friends at the lunch club and get to the shops.")
+    brokerage_services.assessment_score(assessment=assessment, by=officer, scores=DEMO_NEEDS)
+    brokerage_services.assessment_complete(assessment=assessment, by=officer)
+    brokerage_services.budget_calculate(
+        person=person, assessment=assessment, by=officer, method="points",
+        weekly_contribution_pence=DEMO_CONTRIBUTION_PENCE,
+        contribution_basis="Financial assessment: pension and attendance allowance")
+    return 1
+
+
 def _save_evidence(plan: Plan, org_ids: dict[str, int], progress: bool) -> int:
     """Evidence for every mandatory standard of each approved or suspended organisation, lasting at
     least as long as its approval. All rows share one placeholder file."""
@@ -1240,6 +1268,7 @@ def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: boo
         created["users"], updated, created["memberships"] = _save_users(plan, council, org_ids, progress)
         created["specialist_claims"] = _save_specialist_claims(plan, progress)
         created["evidence"] = _save_evidence(plan, org_ids, progress)
+        created["budgets"] = _save_demo_budget(plan)
         created["advice_pages"] = _save_advice_pages(progress)
         result = SeedResult(plan=plan, created=created, updated=updated, council=council)
         if result.changed:

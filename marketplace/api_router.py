@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from brokerage.api.views import PersonViewSet
+from brokerage.api.views import AssessmentViewSet, PersonalBudgetViewSet, PersonViewSet, RasVersionViewSet
 from providers.api.views import (
     AreaViewSet,
     CategoryViewSet,
@@ -22,3 +22,6 @@ router.register("client-groups", ClientGroupViewSet, basename="client-group")
 router.register("languages", LanguageViewSet, basename="language")
 router.register("areas", AreaViewSet, basename="area")
 router.register("people", PersonViewSet, basename="person")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("budgets", PersonalBudgetViewSet, basename="budget")
+router.register("ras-versions", RasVersionViewSet, basename="ras-version")

@@ -294,3 +294,14 @@ def test_services_have_what_the_directory_filters_on_and_claims_add_up():
     assert reference_rates_now()  # every category has a usual cost today
     for accreditation in Accreditation.objects.filter(status=AccreditationStatus.APPROVED):
         assert accreditation.approval_problems() == []
+
+
+@pytest.mark.django_db
+def test_the_demo_person_has_an_indicative_budget_from_a_completed_assessment():
+    seed()
+
+    person = Person.objects.get(user__username="person")
+    budget = person.budgets.get()
+    assert budget.assessment.status == "completed" and budget.ras_version.status == "active"
+    assert budget.weekly_contribution_pence == demo_data.DEMO_CONTRIBUTION_PENCE
+    assert budget.weekly_council_pence == budget.weekly_total_pence - budget.weekly_contribution_pence > 0

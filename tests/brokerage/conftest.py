@@ -1,0 +1,20 @@
+import pytest
+
+from marketplace.constants import Role
+from tests.marketplace.factories import BrokerOrganisationFactory
+
+
+@pytest.fixture
+def brokerage(db):
+    """An approved-looking broker organisation people choose (modules may override it)."""
+    return BrokerOrganisationFactory()
+
+
+@pytest.fixture
+def broker(brokerage, make_member):
+    return make_member(Role.BROKER, brokerage)
+
+
+@pytest.fixture
+def officer(council, make_member):
+    return make_member(Role.CONTRACT_OFFICER, council)
