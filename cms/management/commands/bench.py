@@ -28,6 +28,19 @@ def _compare_path() -> str:
     return f"{DIRECTORY}compare/?" + "&".join(f"compare={reference}" for reference in references)
 
 
+def _demo_budget_path() -> str:
+    from brokerage.models import PersonalBudget
+
+    budget = PersonalBudget.objects.filter(person__user__username="person").order_by("-pk").first()
+    return f"/people/{budget.person_id}/budgets/{budget.pk}/"
+
+
+def _demo_person_path() -> str:
+    from brokerage.models import Person
+
+    return f"/people/{Person.objects.get(user__username='person').pk}/"
+
+
 PAGES = [
     ("home page", None, "/"),
     ("directory search: text + 3 filters", None, f"{DIRECTORY}?{SEARCH}"),
@@ -42,6 +55,8 @@ PAGES = [
     ("people list (broker)", "broker", "/people/"),
     ("API: people (broker)", "broker", "/api/v1/people/"),
     ("people list (contract officer)", "contracts", "/people/"),
+    ("person page (broker)", "broker", _demo_person_path),
+    ("budget: how it was worked out (person)", "person", _demo_budget_path),
 ]
 
 
@@ -59,7 +74,7 @@ class Command(BaseCommand):
             call_command("seed_demo", "--scale", str(scale), stdout=io.StringIO(), stderr=io.StringIO())
             self.stdout.write(f"seed_demo --scale {scale}: {time.perf_counter() - started:.1f} s")
         self.stdout.write(f"database: {connection.vendor}")
-        self.stdout.write(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        self.stdout.write(f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for label, username, path in PAGES:
             path = path() if callable(path) else path
             client = Client(HTTP_HOST="localhost")
@@ -77,4 +92,4 @@ class Command(BaseCommand):
                     raise SystemExit(f"{path} answered {response.status_code}")
             timings.sort()
             p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            self.stdout.write(f"{label:36} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
+            self.stdout.write(f"{label:40} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
