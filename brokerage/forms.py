@@ -11,7 +11,7 @@ from django import forms
 from brokerage.constants import REABLEMENT_WEEKS, ClientGroup, NeedDomain, NeedLevel
 from marketplace.forms import GovukDateField
 from providers.constants import RateUnit
-from providers.forms import PoundsField
+from marketplace.forms import PoundsField
 from providers.models import ServiceCategory
 
 NUMERIC = {"inputmode": "numeric", "spellcheck": "false"}

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from brokerage import services as brokerage_services
 from brokerage.constants import ClientGroup
 from brokerage.models import Person
 from marketplace import audit
@@ -1125,8 +1126,6 @@ DEMO_CONTRIBUTION_PENCE = 3550
 def _save_demo_budget(plan: Plan) -> int:
     """A completed assessment and an indicative budget (points-based RAS) for the demo person, made
     by the demo contract officer through the same services a broker uses."""
-    from brokerage import services as brokerage_services  # cms sits above brokerage
-
     person = Person.objects.get(reference=plan.people[0].reference)
     if person.budgets.exists():
         return 0

@@ -5,6 +5,8 @@ import re
 
 from django import forms
 
+from marketplace import money
+
 PARTS = ("day", "month", "year")
 
 
@@ -54,3 +56,37 @@ class GovukDateField(forms.Field):
             return datetime.date(year, month, day)
         except ValueError:
             raise forms.ValidationError(f"{self.name.capitalize()} must be a real date", code="invalid") from None
+
+
+class PoundsField(forms.CharField):
+    """An amount in pounds and pence a person types ("18.50", "£1,250"), cleaned to integer pence
+    by ``marketplace.money.to_pence``; empty is ``None``.
+
+    Refuses words, fractions of a penny and, unless ``allow_zero``, amounts of £0 or less (with
+    ``allow_zero``, amounts below £0). Subclasses may reword the two messages; ``{what}`` is
+    filled in from ``what``, or from the label when no ``what`` is given.
+    """
+
+    invalid_message = "Enter the {what} in pounds and pence, like 18.50"
+    minimum_message = "The {what} must be {limit}"
+
+    def __init__(self, *, what: str = "", allow_zero: bool = False, **kwargs):
+        self.what, self.allow_zero = what, allow_zero
+        if what:
+            kwargs.setdefault("error_messages", {"required": f"Enter the {what}"})
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        what = self.what or self.label
+        try:
+            pence = money.to_pence(text)
+        except money.MoneyError:
+            raise forms.ValidationError(self.invalid_message.format(what=what), code="invalid") from None
+        if pence < 0 or (pence == 0 and not self.allow_zero):
+            limit = "£0 or more" if self.allow_zero else "more than £0"
+            raise forms.ValidationError(self.minimum_message.format(what=what, limit=limit), code="min_value")
+        return pence

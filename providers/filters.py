@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, TextChoices
 
-from marketplace import money
+from marketplace.forms import PoundsField
 from marketplace.constants import ClientGroup
 from providers.constants import AreaKind, RateUnit
 from providers.models import Area, Language, ListingClientGroup, ServiceCategory, ServiceListing, current_rate_q
@@ -36,28 +36,18 @@ class Sort(TextChoices):
 PRICE_FIELDS = {PriceRoute.CONTRACT: "contract_rate_pence", PriceRoute.DIRECT_PAYMENT: "direct_payment_rate_pence"}
 
 
-class PoundsField(forms.CharField):
-    """An amount in pounds typed by a person ("18.50", "£18"), cleaned to integer pence."""
+class PriceField(PoundsField):
+    """A price in a search: £0 is a fair lower bound, and the messages name the field's label."""
+
+    invalid_message = "{what} must be an amount in pounds, like 18.50"
+    minimum_message = "{what} must be 0 or more"
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 12)
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value).strip().lstrip("£").replace(",", "")
-        if not value:
-            return None
-        try:
-            pence = money.to_pence(value)
-        except (ValueError, ArithmeticError, TypeError):
-            raise forms.ValidationError(f"{self.label} must be an amount in pounds, like 18.50") from None
-        if pence < 0:
-            raise forms.ValidationError(f"{self.label} must be 0 or more")
-        return pence
+        super().__init__(allow_zero=True, **kwargs)
 
 
 class PoundsFilter(django_filters.Filter):
-    field_class = PoundsField
+    field_class = PriceField
 
 
 class ListingFilterForm(forms.Form):

@@ -6,7 +6,7 @@ from django import forms
 
 from marketplace import money
 from marketplace.constants import ClientGroup
-from marketplace.forms import GovukDateField
+from marketplace.forms import GovukDateField, PoundsField
 from providers.constants import AreaKind, CapacityUnit, CostLineKind, DeliveryMode, RateUnit
 from providers.models import Area, Language, ServiceCategory
 from providers.services import EVIDENCE_EXTENSIONS
@@ -35,33 +35,6 @@ class EvidenceUploadForm(forms.Form):
 
 
 # Your services -----------------------------------------------------------------------------------
-
-
-class PoundsField(forms.CharField):
-    """An amount in pounds and pence, cleaned to integer pence by ``marketplace.money.to_pence``.
-
-    Refuses words, fractions of a penny and, unless ``allow_zero``, amounts of £0 or less.
-    """
-
-    def __init__(self, *, what: str, allow_zero: bool = False, **kwargs):
-        self.what, self.allow_zero = what, allow_zero
-        kwargs.setdefault("error_messages", {"required": f"Enter the {what}"})
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        try:
-            pence = money.to_pence(text)
-        except money.MoneyError:
-            raise forms.ValidationError(f"Enter the {self.what} in pounds and pence, like 18.50",
-                                        code="invalid") from None
-        if pence < 0 or (pence == 0 and not self.allow_zero):
-            limit = "£0 or more" if self.allow_zero else "more than £0"
-            raise forms.ValidationError(f"The {self.what} must be {limit}", code="min_value")
-        return pence
 
 
 class AreaChoiceField(forms.ModelMultipleChoiceField):

@@ -39,6 +39,12 @@ def _listings(user: User, queryset: QuerySet) -> QuerySet:
     return queryset.filter(public | Q(organisation_id__in=organisation_ids(user)))
 
 
+@scope_rule(RateCard)
+def _rate_cards(user: User, queryset: QuerySet) -> QuerySet:
+    """A rate card is visible exactly when its service is."""
+    return queryset.filter(listing__in=visible_to(user, ServiceListing.objects.all()))
+
+
 def organisations_visible_to(user: User) -> QuerySet:
     return visible_to(user, Organisation.objects.select_related("accreditation"))
 

@@ -251,19 +251,14 @@ class RateCardFilter(filters.FilterSet):
         return queryset.filter(current_rate_q()) if value else queryset.exclude(current_rate_q())
 
 
-class RateCardViewSet(viewsets.ReadOnlyModelViewSet):
-    """Every rate card, past, present and future, of the services the user can see."""
+class RateCardViewSet(ScopedReadOnlyViewSet):
+    """Every rate card, past, present and future, of the services the user can see (the RateCard
+    scope rule follows the service's)."""
 
     serializer_class = RateCardSerializer
     filterset_class = RateCardFilter
     permission_classes = [AllowAny]
-    queryset = RateCard.objects.all()
-
-    def get_queryset(self) -> QuerySet:
-        # A rate card is visible exactly when its service is (the ServiceListing scope rule).
-        listings = visible_to(self.request.user, ServiceListing.objects.all())
-        return (RateCard.objects.filter(listing__in=listings).select_related("listing")
-                .order_by("listing_id", "unit", "-effective_from", "pk"))
+    queryset = RateCard.objects.select_related("listing").order_by("listing_id", "unit", "-effective_from", "pk")
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

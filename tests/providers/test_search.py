@@ -144,6 +144,7 @@ def test_price_range_uses_the_current_rate_for_the_unit_and_route():
     ({"min_price": "-5"}, "min_price", "Minimum price must be 0 or more"),
     ({"max_price": "abc"}, "max_price", "Maximum price must be an amount in pounds, like 18.50"),
     ({"min_price": "1.234"}, "min_price", "Minimum price must be an amount in pounds, like 18.50"),
+    ({"max_price": "9" * 30}, "max_price", "Maximum price must be an amount in pounds, like 18.50"),
     ({"min_price": "30", "max_price": "20"}, "max_price", "Maximum price must be the same as or more than"),
     ({"client_group": "martians"}, "client_group", "Choose who the support is for from the list"),
     ({"unit": "fortnight"}, "unit", "Choose a unit from the list"),
