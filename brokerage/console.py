@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from brokerage import services
@@ -173,3 +174,10 @@ class RasVersionDetailView(ContractOfficerRequired, WagtailAdminTemplateMixin, T
                 return redirect(reverse("ras_detail", args=[self.version.pk]))
         messages.error(request, "The version was not put in use. Correct the errors below.")
         return self.render_to_response(self.get_context_data(activate_form=form), status=400)
+
+
+class ContractOfficerMenuItem(MenuItem):
+    """A console menu item only contract officers see."""
+
+    def is_shown(self, request):
+        return has_role(request.user, Role.CONTRACT_OFFICER)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from brokerage import views
+from brokerage.views import negotiations, package_requests, plans
+from brokerage.views import people as views
 
 app_name = "brokerage"
 urlpatterns = [
@@ -12,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/budgets/<int:budget_id>/", views.budget_detail, name="budget"),
     path("<int:pk>/reablement/new/", views.reablement_start, name="reablement_start"),
     path("<int:pk>/reablement/<int:episode_id>/end/", views.reablement_end, name="reablement_end"),
+    *plans.urlpatterns,
+    *negotiations.urlpatterns,
+    *package_requests.urlpatterns,
 ]

@@ -145,3 +145,28 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogImmutable("Audit events cannot be deleted.")
+
+
+class DomainEvent(models.Model):
+    """Something that happened in one app that another app acts on (e.g. a plan approved, so ISF
+    contracts are offered), kept as a row written in the same transaction as the change.
+
+    Handlers run after the commit; an event whose handlers failed or never ran (a crash between
+    commit and dispatch) stays undispatched and is run again by ``dispatch_pending_events``, so an
+    event is never lost. Handlers must therefore be idempotent.
+    """
+
+    topic = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["dispatched_at"], name="domain_event_pending_idx",
+                                condition=models.Q(dispatched_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.topic} at {self.occurred_at:%Y-%m-%d %H:%M}"

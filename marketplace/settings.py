@@ -74,6 +74,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-lapsed-accreditations": {"task": "providers.expire_lapsed_accreditations",
                                      "schedule": crontab(hour=1, minute=15)},
     "send-expiry-reminders": {"task": "providers.send_expiry_reminders", "schedule": crontab(hour=7, minute=0)},
+    "expire-negotiations": {"task": "brokerage.expire_negotiations", "schedule": crontab(hour=0, minute=30)},
+    "close-package-requests": {"task": "brokerage.close_package_requests", "schedule": crontab(hour=0, minute=45)},
+    "list-direct-payment-reviews-due": {"task": "brokerage.notify_reviews_due", "schedule": crontab(hour=7, minute=30)},
+    "dispatch-pending-events": {"task": "marketplace.dispatch_pending_events", "schedule": crontab(minute="*/5")},
 }
 
 # --- Email ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", views.account, name="account"),
     path("people/", include("brokerage.urls")),
     path("portal/", include("providers.urls")),
+    path("portal/", include("brokerage.portal_urls")),
     path("openreferral/", include("providers.openreferral.urls")),
     path("", include("cms.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -57,6 +57,7 @@ __all__ = [
     "assessment_start", "assessment_score", "assessment_complete",
     "ras_version_create", "ras_version_set_points", "ras_version_set_typical_services", "ras_version_activate",
     "activation_gaps", "ras_calculate", "budget_calculate", "reablement_start", "reablement_end",
+    "VERSION_IN_USE", "COMPLETED_CANNOT_CHANGE",
 ]
 
 VERSION_IN_USE = "Versions in use cannot be changed; make a new version"

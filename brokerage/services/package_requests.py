@@ -1,0 +1,3 @@
+"""Care package requests: asking providers with capacity for offers."""
+
+__all__: list[str] = []
