@@ -7,7 +7,7 @@ Each console module lists its ``urlpatterns`` and ``menu_items`` (functions retu
 from django.urls import path, reverse
 from wagtail import hooks
 
-from brokerage import console, console_approvals, console_market
+from brokerage import console, console_approvals, console_market, console_reviews
 from brokerage.console import ContractOfficerMenuItem
 
 
@@ -18,6 +18,7 @@ def register_brokerage_urls():
         path("ras/<int:pk>/", console.RasVersionDetailView.as_view(), name="ras_detail"),
         *console_approvals.urlpatterns,
         *console_market.urlpatterns,
+        *console_reviews.urlpatterns,
     ]
 
 
@@ -27,5 +28,5 @@ def register_ras_menu_item():
                                    order=193)
 
 
-for _item in (*console_approvals.menu_items, *console_market.menu_items):
+for _item in (*console_approvals.menu_items, *console_market.menu_items, *console_reviews.menu_items):
     hooks.register("register_admin_menu_item", _item)

@@ -5,8 +5,9 @@
 - :mod:`.plans`: building support plans (outcomes, lines, risks) and submitting them;
 - :mod:`.negotiations`: price negotiations between brokers and providers;
 - :mod:`.package_requests`: care package requests to providers with capacity;
-- :mod:`.approval`: the council's sign-off, approval limits, transitional arrangements and
-  direct-payment reviews.
+- :mod:`.approval`: the council's sign-off and approval limits;
+- :mod:`.oversight`: transitional arrangements and direct-payment financial reviews.
+  decisions.
 """
 
 from brokerage.services.budgets import *  # noqa: F401,F403
@@ -14,3 +15,4 @@ from brokerage.services.plans import *  # noqa: F401,F403,E402
 from brokerage.services.negotiations import *  # noqa: F401,F403,E402
 from brokerage.services.package_requests import *  # noqa: F401,F403,E402
 from brokerage.services.approval import *  # noqa: F401,F403,E402
+from brokerage.services.oversight import *  # noqa: F401,F403,E402

@@ -1,0 +1,4 @@
+"""TODO"""
+
+urlpatterns: list = []
+menu_items: list = []
