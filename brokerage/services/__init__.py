@@ -7,7 +7,6 @@
 - :mod:`.package_requests`: care package requests to providers with capacity;
 - :mod:`.approval`: the council's sign-off and approval limits;
 - :mod:`.oversight`: transitional arrangements and direct-payment financial reviews.
-  decisions.
 """
 
 from brokerage.services.budgets import *  # noqa: F401,F403
