@@ -261,7 +261,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["marketplace.api.schema.only_api_v1"],
     # People and services share the client groups; one name for the enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"ClientGroupEnum": "marketplace.constants.ClientGroup"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClientGroupEnum": "marketplace.constants.ClientGroup",
+        "RateUnitEnum": "providers.constants.RateUnit",
+        "TransitionKindEnum": "brokerage.constants.TransitionKind",
+        "PackageRequestStatusEnum": "brokerage.constants.PackageRequestStatus",
+        "PackageResponseStatusEnum": "brokerage.constants.PackageResponseStatus",
+        "PlanStatusEnum": "brokerage.constants.PlanStatus",
+        "FinancialRiskEnum": "brokerage.constants.FinancialRisk",
+    },
     # The docs page's scripts and styles come from drf-spectacular-sidecar's static files, never
     # a CDN: nothing outside the server need be reachable (council networks often block CDNs).
     "SWAGGER_UI_DIST": "SIDECAR",

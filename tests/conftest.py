@@ -20,6 +20,14 @@ def _isolated_cache(settings):
     settings.CACHES = {"default": cache}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test users' passwords with a fast hasher: the production hasher is slow on purpose and
+    costs most of a second per user. Stored PBKDF2 hashes (the demo users') still verify."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+
 @pytest.fixture
 def council(db):
     return CouncilFactory()
