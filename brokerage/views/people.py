@@ -25,6 +25,9 @@ from brokerage.forms import (
 from brokerage.models import Person
 from brokerage.ras import format_quantity
 from brokerage.selectors import active_ras_versions, assessments_for, budgets_for, people_visible_to, reablement_for
+from brokerage.selectors.oversight import person_oversight
+from brokerage.selectors.package_requests import package_requests_for_person
+from brokerage.selectors.plans import plans_for
 from marketplace.constants import Role
 from marketplace.permissions import has_role, organisation_ids
 from marketplace.scoping import get_visible_or_404, visible_to
@@ -86,6 +89,9 @@ def person_detail(request, pk: int):
         "can_plan": _plans_for(request.user, person),
         "has_completed": any(a.status == AssessmentStatus.COMPLETED for a in assessments),
         "today": timezone.localdate(),
+        "plans": plans_for(person),
+        "package_requests": list(package_requests_for_person(request.user, person)[:10]),
+        "oversight": person_oversight(person, timezone.localdate()),
     })
 
 
