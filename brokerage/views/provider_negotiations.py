@@ -1,3 +1,128 @@
-"""TODO"""
+"""The provider's side of price negotiations, in the provider portal: the negotiations with the
+organisation (open ones first) and, for one, the offers so far with a form to counter-offer,
+accept the broker's offer or decline to negotiate.
 
-urlpatterns: list = []
+Only the provider's staff and administrators reach these pages (a user with no provider role is
+refused; another organisation's pages, and another organisation's negotiations, are not found).
+The pages show the service, how much of it, the route, the prices, the offers, the deadline and
+the person's postcode district — never the person's name, reference or date of birth.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from brokerage import services
+from brokerage.constants import NegotiationSide, NegotiationStatus
+from brokerage.forms import add_service_errors
+from brokerage.forms.negotiations import OFFER_FIELDS, AcceptForm, DeclineForm, OfferForm
+from brokerage.models import Negotiation
+from brokerage.selectors.negotiations import awaiting, district, for_provider, latest_offer
+from brokerage.views.negotiations import STATUS_TAGS
+from marketplace.models import Organisation
+from marketplace.scoping import visible_to
+from marketplace.transitions import InvalidTransition
+from providers.selectors import portal_listing_organisation_ids
+
+
+def _provider_or_404(request, org_id: int) -> Organisation:
+    """The user's own provider organisation: 403 for someone with no provider role anywhere, 404
+    for any other organisation (a broker's portal role is not enough: brokers do not negotiate for
+    a provider)."""
+    allowed = portal_listing_organisation_ids(request.user)
+    if not allowed:
+        raise PermissionDenied("You do not have permission to do that.")
+    if org_id not in allowed:
+        raise Http404("Not found")
+    try:
+        return Organisation.objects.get(pk=org_id)
+    except Organisation.DoesNotExist:
+        raise Http404("Not found") from None
+
+
+def _decorate(negotiation: Negotiation) -> Negotiation:
+    negotiation.latest = latest_offer(negotiation)
+    negotiation.district = district(negotiation.person_postcode)
+    negotiation.tag_class = STATUS_TAGS.get(negotiation.status, "")
+    negotiation.our_turn = awaiting(negotiation) == NegotiationSide.PROVIDER
+    return negotiation
+
+
+@login_required
+def negotiation_list(request, org_id: int):
+    organisation = _provider_or_404(request, org_id)
+    queryset = for_provider(visible_to(request.user, Negotiation), organisation)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    negotiations = [_decorate(negotiation) for negotiation in page]
+    return render(request, "brokerage/portal/negotiation_list.html", {
+        "organisation": organisation, "page": page, "negotiations": negotiations,
+    })
+
+
+@login_required
+def negotiation_detail(request, org_id: int, negotiation_id: int):
+    organisation = _provider_or_404(request, org_id)
+    try:
+        negotiation = for_provider(visible_to(request.user, Negotiation), organisation).get(pk=negotiation_id)
+    except Negotiation.DoesNotExist:
+        raise Http404("Not found") from None
+    _decorate(negotiation)
+    here = reverse("brokerage_portal:negotiation", kwargs={"org_id": organisation.pk,
+                                                           "negotiation_id": negotiation.pk})
+    kinds = {"offer": OfferForm, "accept": AcceptForm, "decline": DeclineForm}
+    forms = {action: kind(prefix=action) for action, kind in kinds.items()}
+    error_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in forms:
+            messages.error(request, "Choose what to do")
+            return redirect(here)
+        form = forms[action] = kinds[action](request.POST, prefix=action)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "offer":
+                    services.negotiation_offer(negotiation=negotiation, by=request.user, price_pence=data["price"],
+                                               note=data["note"])
+                    done = "Your offer has been sent to the broker"
+                elif action == "accept":
+                    services.negotiation_accept(negotiation=negotiation, by=request.user, note=data["note"])
+                    done = "Price agreed"
+                else:
+                    services.negotiation_decline(negotiation=negotiation, by=request.user, reason=data["reason"])
+                    done = "You have declined to negotiate"
+            except ValidationError as error:
+                add_service_errors(form, error, rename=OFFER_FIELDS)
+            except InvalidTransition:
+                messages.error(request, "This negotiation has ended, so nothing more can be done with it")
+                return redirect(here)
+            else:
+                messages.success(request, done)
+                return redirect(here)
+        error_form = form
+    line = negotiation.line
+    is_open = negotiation.status == NegotiationStatus.OPEN
+    latest = negotiation.latest
+    return render(request, "brokerage/portal/negotiation_detail.html", {
+        "organisation": organisation,
+        "negotiation": negotiation,
+        "line": line,
+        "offers": list(negotiation.offers.all()),
+        "latest": latest,
+        "can_act": is_open,
+        "can_accept": is_open and latest is not None and latest.side == NegotiationSide.PURCHASER,
+        "offer_form": forms["offer"],
+        "accept_form": forms["accept"],
+        "decline_form": forms["decline"],
+        "error_form": error_form,
+    })
+
+
+urlpatterns = [
+    path("<int:org_id>/negotiations/", negotiation_list, name="negotiations"),
+    path("<int:org_id>/negotiations/<int:negotiation_id>/", negotiation_detail, name="negotiation"),
+]
