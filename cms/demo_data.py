@@ -76,7 +76,9 @@ from providers.models import (
     ServiceCategory,
     ServiceListing,
     SpecialistClaim,
+    current_rate_q,
 )
+from providers.pricing import reference_rates_now
 from providers.search import build_search_document
 
 DEFAULT_SEED = 2026
@@ -752,7 +754,9 @@ def build_plan(seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), today: dat
                        and not org.is_provider)
     provider_slug = next(org.slug for org in organisations if org.status == approved and org.is_provider)
     people = [_person(rng, number, today, approved_brokers) for number in range(1, how_many["people"] + 1)]
-    for person in people[:2]:  # the demo person, and the person the demo representative acts for
+    # The demo person, the person the demo representative acts for, and a third whose plan is
+    # being written: all with the demo broker, so the broker's demo shows each stage of a plan.
+    for person in people[:3]:
         person.broker_slug, person.consent_to_share = broker_slug, True
 
     user_names = {user.username: (rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)) for user in DEMO_USERS}
@@ -1124,23 +1128,95 @@ DEMO_CONTRIBUTION_PENCE = 3550
 
 
 def _save_demo_budget(plan: Plan) -> int:
-    """A completed assessment and an indicative budget (points-based RAS) for the demo person, made
-    by the demo contract officer through the same services a broker uses."""
-    person = Person.objects.get(reference=plan.people[0].reference)
-    if person.budgets.exists():
-        return 0
+    """A completed assessment and an indicative budget (points-based RAS) for each of the first
+    three demo people, made by the demo contract officer through the same services a broker uses."""
     officer = User.objects.get(username="contracts")
     today = timezone.localdate()
-    assessment = brokerage_services.assessment_start(
-        person=person, by=officer, assessed_on=today - datetime.timedelta(days=14),
-        summary="I want to stay in my own flat, see my friends at the lunch club and get to the shops.")
-    brokerage_services.assessment_score(assessment=assessment, by=officer, scores=DEMO_NEEDS)
-    brokerage_services.assessment_complete(assessment=assessment, by=officer)
-    brokerage_services.budget_calculate(
-        person=person, assessment=assessment, by=officer, method="points",
-        weekly_contribution_pence=DEMO_CONTRIBUTION_PENCE,
-        contribution_basis="Financial assessment: pension and attendance allowance")
-    return 1
+    made = 0
+    for spec in plan.people[:3]:
+        person = Person.objects.get(reference=spec.reference)
+        if person.budgets.exists():
+            continue
+        assessment = brokerage_services.assessment_start(
+            person=person, by=officer, assessed_on=today - datetime.timedelta(days=14),
+            summary="I want to stay in my own flat, see my friends at the lunch club and get to the shops.")
+        brokerage_services.assessment_score(assessment=assessment, by=officer, scores=DEMO_NEEDS)
+        brokerage_services.assessment_complete(assessment=assessment, by=officer)
+        brokerage_services.budget_calculate(
+            person=person, assessment=assessment, by=officer, method="points",
+            weekly_contribution_pence=DEMO_CONTRIBUTION_PENCE,
+            contribution_basis="Financial assessment: pension and attendance allowance")
+        made += 1
+    return made
+
+
+#: The demo contract officer's approval limit, in pence a week.
+DEMO_APPROVAL_LIMIT_PENCE = 150000
+
+
+def _demo_service(plan: Plan, *, above_reference: bool) -> tuple[ServiceListing, RateCard] | None:
+    """A published hourly service of the demo provider priced at or under the council's usual cost
+    (or above it, for a negotiation), so the demo plans are deterministic."""
+    references = reference_rates_now()
+    cards = (RateCard.objects.filter(current_rate_q(), listing__organisation__slug=plan.provider_slug,
+                                     listing__status=ListingStatus.PUBLISHED, unit=RateUnit.HOUR)
+             .select_related("listing").order_by("listing__reference", "pk"))
+    for card in cards:
+        reference = references.get((card.listing.category_id, card.unit))
+        if reference is not None and (card.contract_rate_pence > reference) == above_reference:
+            return card.listing, card
+    return None
+
+
+def _demo_plan(person: Person, broker: User, plan: Plan, *, above_reference: bool = False):
+    """A draft plan for ``person`` with one outcome, one risk and one line of the demo provider's
+    service filling about 95% of the indicative budget; None when no such service exists."""
+    found = _demo_service(plan, above_reference=above_reference)
+    if found is None:
+        return None
+    listing, card = found
+    budget = person.budgets.first()
+    support = brokerage_services.plan_start(person=person, by=broker,
+                                            starts_on=timezone.localdate() + datetime.timedelta(days=7))
+    outcome = brokerage_services.plan_outcome_add(
+        plan=support, by=broker, text="I want help to get up, washed and dressed each morning without rushing.",
+        domain="personal_care")
+    brokerage_services.plan_risk_add(plan=support, by=broker, risk="Falls when getting in and out of the bath",
+                                     who_is_affected="The person",
+                                     mitigation="Two-handed help with bathing; a bath board is fitted.")
+    hours = (Decimal(budget.weekly_total_pence) * Decimal("0.95") / card.contract_rate_pence).quantize(Decimal("0.5"))
+    brokerage_services.plan_line_add_service(
+        plan=support, by=broker, listing=listing, route="individual_service_fund", quantity_per_week=max(hours, 1),
+        outcomes=[outcome], starts_on=support.starts_on, unit=card.unit)
+    return brokerage_services.plan_update(plan=support, by=broker, safeguarding_considered=True,
+                                          safeguarding_notes="Discussed with the person and their daughter.")
+
+
+def _save_demo_plans(plan: Plan) -> int:
+    """Support plans at three stages for the demo broker's first three people: approved (the demo
+    person), waiting for sign-off, and a draft whose price is being negotiated with the demo
+    provider. The demo officer gets an approval limit from the demo administrator."""
+    people = [Person.objects.get(reference=spec.reference) for spec in plan.people[:3]]
+    if any(person.plans.exists() for person in people):
+        return 0
+    broker = User.objects.get(username="broker")
+    officer = User.objects.get(username="contracts")
+    brokerage_services.approval_limit_set(officer=officer, weekly_limit_pence=DEMO_APPROVAL_LIMIT_PENCE,
+                                          by=User.objects.get(username="admin"),
+                                          reason="Delegated authority for the demo contract officer")
+    made = 0
+    approved = _demo_plan(people[0], broker, plan)
+    if approved is not None:
+        approved = brokerage_services.plan_submit(plan=approved, by=broker)
+        brokerage_services.plan_approve(plan=approved, by=officer,
+                                        reason="Meets the eligible needs; risks are managed; within budget.")
+        made += 1
+    waiting = _demo_plan(people[1], broker, plan)
+    if waiting is not None:
+        brokerage_services.plan_submit(plan=waiting, by=broker)
+        made += 1
+    made += _demo_plan(people[2], broker, plan, above_reference=True) is not None
+    return made
 
 
 def _save_evidence(plan: Plan, org_ids: dict[str, int], progress: bool) -> int:
@@ -1268,6 +1344,7 @@ def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: boo
         created["specialist_claims"] = _save_specialist_claims(plan, progress)
         created["evidence"] = _save_evidence(plan, org_ids, progress)
         created["budgets"] = _save_demo_budget(plan)
+        created["support_plans"] = _save_demo_plans(plan)
         created["advice_pages"] = _save_advice_pages(progress)
         result = SeedResult(plan=plan, created=created, updated=updated, council=council)
         if result.changed:

@@ -2,6 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from brokerage.api.negotiations import NegotiationViewSet
+from brokerage.api.oversight import BudgetTransitionViewSet, DirectPaymentReviewViewSet
+from brokerage.api.package_requests import PackageRequestViewSet, PackageResponseViewSet
+from brokerage.api.plans import SupportPlanViewSet
 from brokerage.api.views import AssessmentViewSet, PersonalBudgetViewSet, PersonViewSet, RasVersionViewSet
 from providers.api.views import (
     AreaViewSet,
@@ -25,3 +29,9 @@ router.register("people", PersonViewSet, basename="person")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("budgets", PersonalBudgetViewSet, basename="budget")
 router.register("ras-versions", RasVersionViewSet, basename="ras-version")
+router.register("support-plans", SupportPlanViewSet, basename="support-plan")
+router.register("package-requests", PackageRequestViewSet, basename="package-request")
+router.register("package-responses", PackageResponseViewSet, basename="package-response")
+router.register("direct-payment-reviews", DirectPaymentReviewViewSet, basename="direct-payment-review")
+router.register("budget-transitions", BudgetTransitionViewSet, basename="budget-transition")
+router.register("negotiations", NegotiationViewSet, basename="negotiation")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Revision
 
-from brokerage.models import Person
+from brokerage.models import ApprovalLimit, Person, SupportPlan
 from cms import demo_data
 from cms.models import AdviceIndexPage, AdvicePage
 from marketplace.constants import Role
@@ -301,7 +301,25 @@ def test_the_demo_person_has_an_indicative_budget_from_a_completed_assessment():
     seed()
 
     person = Person.objects.get(user__username="person")
-    budget = person.budgets.get()
+    budget = person.budgets.get(kind="indicative")
     assert budget.assessment.status == "completed" and budget.ras_version.status == "active"
     assert budget.weekly_contribution_pence == demo_data.DEMO_CONTRIBUTION_PENCE
     assert budget.weekly_council_pence == budget.weekly_total_pence - budget.weekly_contribution_pence > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_brokers_people_have_plans_approved_waiting_and_being_negotiated():
+    seed()
+
+    person = Person.objects.get(user__username="person")
+    approved = person.plans.get()
+    assert approved.status == "approved" and approved.agreed_budget.kind == "agreed"
+    assert approved.decided_by.username == "contracts"
+    waiting = Person.objects.get(representative__username="representative").plans.get()
+    assert waiting.status == "submitted"
+    negotiating = SupportPlan.objects.get(status="draft")
+    negotiation = negotiating.lines.get().negotiations.get()
+    assert negotiation.status == "open"
+    assert negotiation.provider.memberships.filter(user__username="provider").exists()
+    assert ApprovalLimit.objects.get(officer__username="contracts").weekly_limit_pence == \
+        demo_data.DEMO_APPROVAL_LIMIT_PENCE
