@@ -41,6 +41,25 @@ def _demo_person_path() -> str:
     return f"/people/{Person.objects.get(user__username='person').pk}/"
 
 
+def _demo_plan_path() -> str:
+    from brokerage.models import SupportPlan
+
+    plan = SupportPlan.objects.filter(person__user__username="person").order_by("-version").first()
+    return f"/people/{plan.person_id}/plans/{plan.pk}/"
+
+
+def _demo_review_path() -> str:
+    from brokerage.models import SupportPlan
+
+    return f"/admin/plans/{SupportPlan.objects.filter(status='submitted').order_by('pk').first().pk}/"
+
+
+def _demo_negotiations_path() -> str:
+    from marketplace.models import Membership
+
+    return f"/portal/{Membership.objects.get(user__username='provider').organisation_id}/negotiations/"
+
+
 PAGES = [
     ("home page", None, "/"),
     ("directory search: text + 3 filters", None, f"{DIRECTORY}?{SEARCH}"),
@@ -57,6 +76,11 @@ PAGES = [
     ("people list (contract officer)", "contracts", "/people/"),
     ("person page (broker)", "broker", _demo_person_path),
     ("budget: how it was worked out (person)", "person", _demo_budget_path),
+    ("support plan page (broker)", "broker", _demo_plan_path),
+    ("API: support plans (broker)", "broker", "/api/v1/support-plans/"),
+    ("sign-off queue (contract officer)", "contracts", "/admin/plans/"),
+    ("sign-off review (contract officer)", "contracts", _demo_review_path),
+    ("price negotiations (provider)", "provider", _demo_negotiations_path),
 ]
 
 
