@@ -154,7 +154,7 @@ def _require_officer(by: User, plan: SupportPlan) -> None:
 
 
 def _lock(plan: SupportPlan) -> SupportPlan:
-    return SupportPlan.objects.select_for_update().select_related("decided_by").get(pk=plan.pk)
+    return SupportPlan.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=plan.pk)
 
 
 def _not_waiting(plan: SupportPlan, to: str) -> InvalidTransition:

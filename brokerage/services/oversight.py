@@ -86,7 +86,7 @@ def budget_transition_record(*, plan: SupportPlan, by: User, from_weekly_pence: 
     being approved or already has a transition recorded.
     """
     require_role(by, Role.CONTRACT_OFFICER)
-    plan = SupportPlan.objects.select_for_update().select_related("person__broker_organisation").get(pk=plan.pk)
+    plan = SupportPlan.objects.select_for_update(of=("self",)).select_related("person__broker_organisation").get(pk=plan.pk)
     if plan.status not in _TRANSITION_PLAN_STATUSES:
         raise ValidationError(f"A budget change is recorded when a plan is approved; this plan is "
                               f"{plan.get_status_display().lower()}")
@@ -194,7 +194,7 @@ def dp_reviews_schedule(*, plan: SupportPlan, by: User) -> DirectPaymentReview |
     ``financial_risk`` when a plan with direct payments has no financial risk assessment.
     """
     require_role(by, Role.CONTRACT_OFFICER)
-    plan = SupportPlan.objects.select_for_update().select_related("person__broker_organisation").get(pk=plan.pk)
+    plan = SupportPlan.objects.select_for_update(of=("self",)).select_related("person__broker_organisation").get(pk=plan.pk)
     if plan.status != PlanStatus.APPROVED:
         raise ValidationError("Direct-payment reviews are scheduled for an approved plan")
     person = plan.person

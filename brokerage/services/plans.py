@@ -83,7 +83,7 @@ def editable_plan_or_error(plan: SupportPlan, *, by: User) -> SupportPlan:
     unless the plan is a draft or was returned for changes.
     """
     _require_case_worker(by, plan.person)
-    locked = SupportPlan.objects.select_for_update().select_related("person").get(pk=plan.pk)
+    locked = SupportPlan.objects.select_for_update(of=("self",)).select_related("person").get(pk=plan.pk)
     if locked.status not in PLAN_EDITABLE_STATUSES:
         raise ValidationError(plan_not_editable_message(locked))
     return locked
@@ -599,7 +599,7 @@ def plan_line_update(*, line: PlanLine, by: User, **fields) -> PlanLine:
     if unknown:
         raise TypeError(f"plan_line_update() cannot change {', '.join(sorted(unknown))} on this line")
     locked_plan = editable_plan_or_error(line.plan, by=by)
-    line = (PlanLine.objects.select_for_update().select_related("listing", "rate_card")
+    line = (PlanLine.objects.select_for_update(of=("self",)).select_related("listing", "rate_card")
             .get(pk=line.pk, plan=locked_plan))
     before_outcomes = sorted(line.outcomes.values_list("pk", flat=True))
     before = _line_snapshot(line, before_outcomes)
