@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from brokerage import services
 from brokerage.constants import ClientGroup, NeedDomain, NeedLevel, RasMethod, RasVersionStatus
@@ -23,6 +22,7 @@ from brokerage.forms import (
     typical_initial,
 )
 from brokerage.models import RasVersion
+from marketplace.console import ConsolePage
 from marketplace.constants import Role
 from marketplace.permissions import has_role
 from marketplace.transitions import InvalidTransition
@@ -40,7 +40,7 @@ def _versions():
             .annotate(budget_count=Count("budgets")).order_by("method", "-number"))
 
 
-class RasVersionIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class RasVersionIndexView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Resource Allocation System"
     header_icon = "sliders"
     template_name = "brokerage/console/ras_index.html"
@@ -82,7 +82,7 @@ class RasVersionIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin, Te
         return self.render_to_response(self.get_context_data(forms={method: form}), status=400)
 
 
-class RasVersionDetailView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class RasVersionDetailView(ContractOfficerRequired, ConsolePage, TemplateView):
     header_icon = "sliders"
     template_name = "brokerage/console/ras_detail.html"
 

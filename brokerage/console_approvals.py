@@ -12,13 +12,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from brokerage import checks, services
 from brokerage.console import ContractOfficerMenuItem, ContractOfficerRequired
 from brokerage.constants import MAX_TAPER_WEEKS, DbsCheck, DeploymentRoute, LineKind, PlanStatus, TransitionKind
 from brokerage.forms import add_service_errors
 from brokerage.selectors import approval as selectors
+from marketplace.console import ConsolePage
 from marketplace.constants import Role
 from marketplace.forms import PoundsField
 from marketplace.money import format_pence
@@ -146,7 +146,7 @@ def _route_labels(plan) -> list[str]:
     return [label for value, label in DeploymentRoute.choices if value in used]
 
 
-class ApprovalQueueView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class ApprovalQueueView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Plans waiting for sign-off"
     header_icon = "tasks"
     template_name = "brokerage/console/approval_queue.html"
@@ -203,7 +203,7 @@ def _line_tags(cost: checks.LineCost, specialist_ids: set[int]) -> list[str]:
     return tags
 
 
-class ApprovalReviewView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class ApprovalReviewView(ContractOfficerRequired, ConsolePage, TemplateView):
     header_icon = "tasks"
     template_name = "brokerage/console/approval_review.html"
 
@@ -293,7 +293,7 @@ class ApprovalReviewView(ContractOfficerRequired, WagtailAdminTemplateMixin, Tem
 
 # Approval limits --------------------------------------------------------------------------------
 
-class ApprovalLimitsView(WagtailAdminTemplateMixin, TemplateView):
+class ApprovalLimitsView(ConsolePage, TemplateView):
     page_title = "Approval limits"
     header_icon = "lock"
     template_name = "brokerage/console/approval_limits.html"

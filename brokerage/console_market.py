@@ -4,17 +4,17 @@ district so contract officers can see where more provision is needed; contract o
 
 from django.urls import path, reverse
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from brokerage.console import ContractOfficerMenuItem, ContractOfficerRequired
 from brokerage.selectors.package_requests import market_gaps
 from brokerage.services.package_requests import how_much
+from marketplace.console import ConsolePage
 
 # The console lists the latest flagged requests; the groups above the list count every one.
 LATEST = 200
 
 
-class MarketGapsView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class MarketGapsView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Market gaps"
     header_icon = "warning"
     template_name = "brokerage/console/market_gaps.html"

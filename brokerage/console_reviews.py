@@ -14,7 +14,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from brokerage import services
 from brokerage.console import ContractOfficerMenuItem
@@ -27,6 +26,7 @@ from brokerage.selectors.oversight import (
     reviews_due,
     reviews_for_person,
 )
+from marketplace.console import ConsolePage
 from marketplace.constants import Role
 from marketplace.permissions import has_role
 
@@ -66,7 +66,7 @@ class ReviewOutcomeForm(forms.Form):
         error_messages={"invalid": "Enter the date of the review as a real date, like 2026-03-27"})
 
 
-class ReviewIndexView(OfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class ReviewIndexView(OfficerRequired, ConsolePage, TemplateView):
     page_title = "Direct-payment reviews"
     header_icon = "clipboard-list"
     template_name = "brokerage/console/review_index.html"
@@ -84,7 +84,7 @@ class ReviewIndexView(OfficerRequired, WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ReviewDetailView(OfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class ReviewDetailView(OfficerRequired, ConsolePage, TemplateView):
     header_icon = "clipboard-list"
     template_name = "brokerage/console/review_detail.html"
 

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, View
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateInput
 
 from marketplace import money
+from marketplace.console import ConsolePage
 from marketplace.constants import Role
 from marketplace.models import AuditEvent
 from marketplace.permissions import has_role
@@ -60,7 +60,7 @@ class ContractOfficerRequired:
         return super().dispatch(request, *args, **kwargs)
 
 
-class AccreditationIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class AccreditationIndexView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Accreditations"
     header_icon = "tasks"
     template_name = "providers/console/accreditation_index.html"
@@ -79,7 +79,7 @@ class AccreditationIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin,
         return context
 
 
-class AccreditationDetailView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class AccreditationDetailView(ContractOfficerRequired, ConsolePage, TemplateView):
     header_icon = "tasks"
     template_name = "providers/console/accreditation_detail.html"
 
@@ -178,7 +178,7 @@ def _reference_rate_rows(today):
     return rows
 
 
-class ReferenceRateIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class ReferenceRateIndexView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Reference rates"
     header_icon = "tag"
     template_name = "providers/console/reference_rates.html"
@@ -208,7 +208,7 @@ class ReferenceRateIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin,
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class SpecialistClaimIndexView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class SpecialistClaimIndexView(ContractOfficerRequired, ConsolePage, TemplateView):
     page_title = "Specialist claims"
     header_icon = "help"
     template_name = "providers/console/specialist_claim_index.html"
@@ -240,7 +240,7 @@ CLAIM_DECISIONS = {
 }
 
 
-class SpecialistClaimDetailView(ContractOfficerRequired, WagtailAdminTemplateMixin, TemplateView):
+class SpecialistClaimDetailView(ContractOfficerRequired, ConsolePage, TemplateView):
     header_icon = "help"
     template_name = "providers/console/specialist_claim_detail.html"
 
