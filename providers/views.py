@@ -17,6 +17,7 @@ from marketplace.transitions import InvalidTransition
 from marketplace.scoping import get_visible_or_404
 from providers import services
 from providers.evidence_files import evidence_file_response
+from providers.portal import portal_organisation_or_404, provider_organisation_or_404
 from providers.pricing import mark_rates, reference_rates_now
 from providers.constants import AccreditationStatus, ListingStatus, SpecialistClaimStatus
 from providers.forms import (
@@ -59,15 +60,8 @@ EVIDENCE_TAGS = {
 
 def _organisation_or_404(request, org_id: int) -> Organisation:
     """The user's own organisation; 403 for someone with no portal role, 404 for anyone else's."""
-    allowed = portal_organisation_ids(request.user)
-    if not allowed:
-        raise PermissionDenied("You do not have permission to do that.")
-    if org_id not in allowed:
-        raise Http404("Not found")
-    try:
-        return Organisation.objects.select_related("accreditation").get(pk=org_id)
-    except Organisation.DoesNotExist:
-        raise Http404("Not found") from None
+    return portal_organisation_or_404(org_id, portal_organisation_ids(request.user),
+                                      Organisation.objects.select_related("accreditation"))
 
 
 @login_required
@@ -177,15 +171,7 @@ RATE_FIELDS = {"contract_rate_pence": "contract_rate", "direct_payment_rate_penc
 
 def _listings_organisation_or_404(request, org_id: int) -> Organisation:
     """The user's own provider organisation; 403 without a provider role anywhere, 404 for anyone else's."""
-    allowed = portal_listing_organisation_ids(request.user)
-    if not allowed:
-        raise PermissionDenied("You do not have permission to do that.")
-    if org_id not in allowed:
-        raise Http404("Not found")
-    try:
-        return Organisation.objects.get(pk=org_id, is_provider=True)
-    except Organisation.DoesNotExist:
-        raise Http404("Not found") from None
+    return provider_organisation_or_404(request.user, org_id)
 
 
 def _listing_or_404(organisation: Organisation, listing_id: int) -> ServiceListing:

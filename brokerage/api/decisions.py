@@ -100,6 +100,12 @@ class PlanDecisionActions:
                  .get(pk=plan.pk))
         return Response(PlanDecisionSerializer(fresh, context=self.get_serializer_context()).data)
 
+    def _decide_with_reason(self, request, decide) -> Response:
+        plan = self.get_object()
+        serializer = DecisionReasonInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._decision(decide(plan=plan, by=request.user, reason=serializer.validated_data["reason"]))
+
     @extend_schema(
         summary="Approve a plan waiting for sign-off",
         description="Fixes the agreed budget and approves each placement; pays nothing. The plan's weekly cost "
@@ -125,11 +131,7 @@ class PlanDecisionActions:
         responses={200: PlanDecisionSerializer, 400: REASON_INVALID, 403: REFUSED, 404: NOT_FOUND, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_plan(self, request, pk=None):
-        plan = self.get_object()
-        serializer = DecisionReasonInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        plan = services.plan_return(plan=plan, by=request.user, reason=serializer.validated_data["reason"])
-        return self._decision(plan)
+        return self._decide_with_reason(request, services.plan_return)
 
     @extend_schema(
         summary="Reject a plan",
@@ -138,8 +140,4 @@ class PlanDecisionActions:
         responses={200: PlanDecisionSerializer, 400: REASON_INVALID, 403: REFUSED, 404: NOT_FOUND, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        plan = self.get_object()
-        serializer = DecisionReasonInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        plan = services.plan_reject(plan=plan, by=request.user, reason=serializer.validated_data["reason"])
-        return self._decision(plan)
+        return self._decide_with_reason(request, services.plan_reject)

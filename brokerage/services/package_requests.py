@@ -51,7 +51,7 @@ from brokerage.constants import (
     TimeOfDay,
 )
 from brokerage.models import BrokerageSettings, PackageRequest, PackageResponse, Person, PlanLine, SupportPlan
-from brokerage.services.budgets import _require_case_worker
+from brokerage.services.budgets import _category, _require_case_worker
 from marketplace import audit, money
 from marketplace.constants import PROVIDER_ROLES, Role
 from marketplace.models import Membership, Organisation, User
@@ -178,16 +178,6 @@ def _quantity(value) -> Decimal | None:
     if not number.is_finite() or number != number.quantize(Decimal("0.01")):
         return None
     return number
-
-
-def _category(value) -> ServiceCategory | None:
-    if isinstance(value, ServiceCategory):
-        return value
-    if isinstance(value, str) and value.strip():
-        return ServiceCategory.objects.filter(slug=value.strip()).first()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ServiceCategory.objects.filter(pk=value).first()
-    return None
 
 
 def _district(value) -> Area | None:

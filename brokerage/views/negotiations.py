@@ -16,18 +16,13 @@ from django.urls import NoReverseMatch, path, reverse
 from brokerage import services
 from brokerage.constants import NegotiationReason, NegotiationSide, NegotiationStatus
 from brokerage.forms import add_service_errors
-from brokerage.forms.negotiations import (
-    OFFER_FIELDS,
-    AcceptForm,
-    OfferForm,
-    QuoteRequestForm,
-    WithdrawForm,
-)
+from brokerage.forms.negotiations import AcceptForm, OfferForm, QuoteRequestForm, WithdrawForm
 from brokerage.models import Negotiation, Person, PlanLine, SupportPlan
 from brokerage.selectors import people_visible_to
 from brokerage.selectors.negotiations import awaiting, latest_offer, negotiations_for_line
+from brokerage.views import _negotiation_actions
+from brokerage.views._negotiation_actions import Action
 from marketplace.scoping import get_visible_or_404
-from marketplace.transitions import InvalidTransition
 
 STATUS_TAGS = {
     NegotiationStatus.OPEN: "govuk-tag--blue",
@@ -35,6 +30,12 @@ STATUS_TAGS = {
     NegotiationStatus.DECLINED: "govuk-tag--red",
     NegotiationStatus.WITHDRAWN: "govuk-tag--grey",
     NegotiationStatus.EXPIRED: "govuk-tag--yellow",
+}
+
+BROKER_ACTIONS = {
+    "offer": Action(OfferForm, _negotiation_actions.offer, "Your offer has been sent to the provider"),
+    "accept": Action(AcceptForm, _negotiation_actions.accept, "Price agreed: the plan line now has the agreed price"),
+    "withdraw": Action(WithdrawForm, _negotiation_actions.withdraw, "You have withdrawn from the negotiation"),
 }
 
 
@@ -66,38 +67,10 @@ def negotiation_detail(request, pk: int, plan_id: int, line_id: int, negotiation
                                      pk=negotiation_id)
     purchaser = services.negotiation_side_of(negotiation, request.user) == NegotiationSide.PURCHASER
     here = _negotiation_url(person, plan, line, negotiation)
-    # Prefixed, so the three forms on one page have distinct field ids.
-    kinds = {"offer": OfferForm, "accept": AcceptForm, "withdraw": WithdrawForm}
-    forms = {action: kind(prefix=action) for action, kind in kinds.items()}
-    error_form = None
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action not in forms:
-            messages.error(request, "Choose what to do")
-            return redirect(here)
-        form = forms[action] = kinds[action](request.POST, prefix=action)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if action == "offer":
-                    services.negotiation_offer(negotiation=negotiation, by=request.user, price_pence=data["price"],
-                                               note=data["note"])
-                    done = "Your offer has been sent to the provider"
-                elif action == "accept":
-                    services.negotiation_accept(negotiation=negotiation, by=request.user, note=data["note"])
-                    done = "Price agreed: the plan line now has the agreed price"
-                else:
-                    services.negotiation_withdraw(negotiation=negotiation, by=request.user, reason=data["reason"])
-                    done = "You have withdrawn from the negotiation"
-            except ValidationError as error:
-                add_service_errors(form, error, rename=OFFER_FIELDS)
-            except InvalidTransition:
-                messages.error(request, "This negotiation has ended, so nothing more can be done with it")
-                return redirect(here)
-            else:
-                messages.success(request, done)
-                return redirect(here)
-        error_form = form
+    outcome = _negotiation_actions.handle(request, negotiation, here, BROKER_ACTIONS)
+    if outcome.response is not None:
+        return outcome.response
+    forms = outcome.forms
     latest = latest_offer(negotiation)
     is_open = negotiation.status == NegotiationStatus.OPEN
     return render(request, "brokerage/negotiations/detail.html", {
@@ -114,7 +87,7 @@ def negotiation_detail(request, pk: int, plan_id: int, line_id: int, negotiation
         "offer_form": forms["offer"],
         "accept_form": forms["accept"],
         "withdraw_form": forms["withdraw"],
-        "error_form": error_form,
+        "error_form": outcome.error_form,
         "plan_url": plan_url(person, plan),
     })
 

@@ -231,74 +231,68 @@ def plan_submit(request, pk: int, plan_id: int):
 # Outcomes and risks -----------------------------------------------------------------------------
 
 
-@login_required
-def plan_outcomes(request, pk: int, plan_id: int):
+def _plan_items_page(request, pk: int, plan_id: int, *, items: str, form_class, add, done: str, url_name: str,
+                     template: str):
+    """A page listing the plan's outcomes or risks (``items``) with a form that adds one through ``add``."""
     person, plan, refused = _editable_plan_or_redirect(request, pk, plan_id)
     if refused:
         return refused
-    form = OutcomeForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_outcome_add(plan=plan, by=request.user, **form.cleaned_data)
+            add(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Outcome added")
-            return redirect(_plan_url(plan, "brokerage:plan_outcomes"))
-    return render(request, "brokerage/plans/plan_outcomes.html", {
-        "person": person, "plan": plan, "form": form, "outcomes": list(plan.outcomes.all())})
+            messages.success(request, done)
+            return redirect(_plan_url(plan, url_name))
+    return render(request, template, {
+        "person": person, "plan": plan, "form": form, items: list(getattr(plan, items).all())})
+
+
+def _plan_item_remove(request, pk: int, plan_id: int, item_id: int, *, item: str, item_of, remove, done: str,
+                      url_name: str):
+    """Take one outcome or risk (``item``) off the plan through ``remove``, then back to its page."""
+    person, plan, refused = _editable_plan_or_redirect(request, pk, plan_id)
+    if refused:
+        return refused
+    found = item_of(request.user, plan, item_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        remove(**{item: found}, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(_plan_url(plan, url_name))
+
+
+@login_required
+def plan_outcomes(request, pk: int, plan_id: int):
+    return _plan_items_page(request, pk, plan_id, items="outcomes", form_class=OutcomeForm,
+                            add=services.plan_outcome_add, done="Outcome added", url_name="brokerage:plan_outcomes",
+                            template="brokerage/plans/plan_outcomes.html")
 
 
 @login_required
 def plan_outcome_remove(request, pk: int, plan_id: int, outcome_id: int):
-    person, plan, refused = _editable_plan_or_redirect(request, pk, plan_id)
-    if refused:
-        return refused
-    outcome = plan_outcome_of(request.user, plan, outcome_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        services.plan_outcome_remove(outcome=outcome, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Outcome removed")
-    return redirect(_plan_url(plan, "brokerage:plan_outcomes"))
+    return _plan_item_remove(request, pk, plan_id, outcome_id, item="outcome", item_of=plan_outcome_of,
+                             remove=services.plan_outcome_remove, done="Outcome removed",
+                             url_name="brokerage:plan_outcomes")
 
 
 @login_required
 def plan_risks(request, pk: int, plan_id: int):
-    person, plan, refused = _editable_plan_or_redirect(request, pk, plan_id)
-    if refused:
-        return refused
-    form = RiskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_risk_add(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Risk added")
-            return redirect(_plan_url(plan, "brokerage:plan_risks"))
-    return render(request, "brokerage/plans/plan_risks.html", {
-        "person": person, "plan": plan, "form": form, "risks": list(plan.risks.all())})
+    return _plan_items_page(request, pk, plan_id, items="risks", form_class=RiskForm,
+                            add=services.plan_risk_add, done="Risk added", url_name="brokerage:plan_risks",
+                            template="brokerage/plans/plan_risks.html")
 
 
 @login_required
 def plan_risk_remove(request, pk: int, plan_id: int, risk_id: int):
-    person, plan, refused = _editable_plan_or_redirect(request, pk, plan_id)
-    if refused:
-        return refused
-    risk = plan_risk_of(request.user, plan, risk_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        services.plan_risk_remove(risk=risk, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Risk removed")
-    return redirect(_plan_url(plan, "brokerage:plan_risks"))
+    return _plan_item_remove(request, pk, plan_id, risk_id, item="risk", item_of=plan_risk_of,
+                             remove=services.plan_risk_remove, done="Risk removed", url_name="brokerage:plan_risks")
 
 
 # Lines ------------------------------------------------------------------------------------------

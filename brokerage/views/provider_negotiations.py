@@ -8,40 +8,36 @@ The pages show the service, how much of it, the route, the prices, the offers, t
 the person's postcode district — never the person's name, reference or date of birth.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 
-from brokerage import services
 from brokerage.constants import NegotiationSide, NegotiationStatus
-from brokerage.forms import add_service_errors
-from brokerage.forms.negotiations import OFFER_FIELDS, AcceptForm, DeclineForm, OfferForm
+from brokerage.forms.negotiations import AcceptForm, DeclineForm, OfferForm
 from brokerage.models import Negotiation
 from brokerage.selectors.negotiations import awaiting, district, for_provider, latest_offer
+from brokerage.views import _negotiation_actions
+from brokerage.views._negotiation_actions import Action
 from brokerage.views.negotiations import STATUS_TAGS
 from marketplace.models import Organisation
 from marketplace.scoping import visible_to
-from marketplace.transitions import InvalidTransition
+from providers.portal import portal_organisation_or_404
 from providers.selectors import portal_listing_organisation_ids
+
+PROVIDER_ACTIONS = {
+    "offer": Action(OfferForm, _negotiation_actions.offer, "Your offer has been sent to the broker"),
+    "accept": Action(AcceptForm, _negotiation_actions.accept, "Price agreed"),
+    "decline": Action(DeclineForm, _negotiation_actions.decline, "You have declined to negotiate"),
+}
 
 
 def _provider_or_404(request, org_id: int) -> Organisation:
     """The user's own provider organisation: 403 for someone with no provider role anywhere, 404
     for any other organisation (a broker's portal role is not enough: brokers do not negotiate for
     a provider)."""
-    allowed = portal_listing_organisation_ids(request.user)
-    if not allowed:
-        raise PermissionDenied("You do not have permission to do that.")
-    if org_id not in allowed:
-        raise Http404("Not found")
-    try:
-        return Organisation.objects.get(pk=org_id)
-    except Organisation.DoesNotExist:
-        raise Http404("Not found") from None
+    return portal_organisation_or_404(org_id, portal_listing_organisation_ids(request.user))
 
 
 def _decorate(negotiation: Negotiation) -> Negotiation:
@@ -73,37 +69,10 @@ def negotiation_detail(request, org_id: int, negotiation_id: int):
     _decorate(negotiation)
     here = reverse("brokerage_portal:negotiation", kwargs={"org_id": organisation.pk,
                                                            "negotiation_id": negotiation.pk})
-    kinds = {"offer": OfferForm, "accept": AcceptForm, "decline": DeclineForm}
-    forms = {action: kind(prefix=action) for action, kind in kinds.items()}
-    error_form = None
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action not in forms:
-            messages.error(request, "Choose what to do")
-            return redirect(here)
-        form = forms[action] = kinds[action](request.POST, prefix=action)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if action == "offer":
-                    services.negotiation_offer(negotiation=negotiation, by=request.user, price_pence=data["price"],
-                                               note=data["note"])
-                    done = "Your offer has been sent to the broker"
-                elif action == "accept":
-                    services.negotiation_accept(negotiation=negotiation, by=request.user, note=data["note"])
-                    done = "Price agreed"
-                else:
-                    services.negotiation_decline(negotiation=negotiation, by=request.user, reason=data["reason"])
-                    done = "You have declined to negotiate"
-            except ValidationError as error:
-                add_service_errors(form, error, rename=OFFER_FIELDS)
-            except InvalidTransition:
-                messages.error(request, "This negotiation has ended, so nothing more can be done with it")
-                return redirect(here)
-            else:
-                messages.success(request, done)
-                return redirect(here)
-        error_form = form
+    outcome = _negotiation_actions.handle(request, negotiation, here, PROVIDER_ACTIONS)
+    if outcome.response is not None:
+        return outcome.response
+    forms = outcome.forms
     line = negotiation.line
     is_open = negotiation.status == NegotiationStatus.OPEN
     latest = negotiation.latest
@@ -118,7 +87,7 @@ def negotiation_detail(request, org_id: int, negotiation_id: int):
         "offer_form": forms["offer"],
         "accept_form": forms["accept"],
         "decline_form": forms["decline"],
-        "error_form": error_form,
+        "error_form": outcome.error_form,
     })
 
 

@@ -8,7 +8,7 @@ response and never load or show the person or the plan — nothing here identifi
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,22 +23,8 @@ from brokerage.models import PackageResponse
 from brokerage.selectors.package_requests import provider_package_response, provider_package_responses
 from brokerage.services.package_requests import how_much
 from brokerage.views.package_requests import RESPONSE_TAGS, times_of_day_labels
-from marketplace.models import Organisation
 from marketplace.transitions import InvalidTransition
-from providers.selectors import portal_listing_organisation_ids
-
-
-def _provider_organisation_or_404(request, org_id: int) -> Organisation:
-    """The user's own provider organisation: 403 without a provider role anywhere, 404 for another."""
-    allowed = portal_listing_organisation_ids(request.user)
-    if not allowed:
-        raise PermissionDenied("You do not have permission to do that.")
-    if org_id not in allowed:
-        raise Http404("Not found")
-    try:
-        return Organisation.objects.get(pk=org_id, is_provider=True)
-    except Organisation.DoesNotExist:
-        raise Http404("Not found") from None
+from providers.portal import provider_organisation_or_404
 
 
 def _can_answer(response: PackageResponse) -> bool:
@@ -49,7 +35,7 @@ def _can_answer(response: PackageResponse) -> bool:
 
 @login_required
 def package_requests(request, org_id: int):
-    org = _provider_organisation_or_404(request, org_id)
+    org = provider_organisation_or_404(request.user, org_id)
     page = Paginator(provider_package_responses(org), 50).get_page(request.GET.get("page"))
     for response in page:
         response.tag_class = RESPONSE_TAGS.get(response.status, "")
@@ -60,7 +46,7 @@ def package_requests(request, org_id: int):
 
 @login_required
 def package_response(request, org_id: int, response_id: int):
-    org = _provider_organisation_or_404(request, org_id)
+    org = provider_organisation_or_404(request.user, org_id)
     try:
         response = provider_package_response(org, response_id)
     except (PackageResponse.DoesNotExist, ValueError, TypeError):

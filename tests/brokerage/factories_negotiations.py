@@ -4,11 +4,13 @@ negotiations themselves are opened through the service, as a broker would)."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from brokerage import services
 from brokerage.constants import NegotiationReason
 from brokerage.models import Negotiation, PlanLine
+from marketplace.constants import Role
 from providers.constants import RateUnit
 from providers.models import ReferenceRate
 from tests.brokerage.factories import (
@@ -57,3 +59,21 @@ def line_above_reference(*, brokerage, is_specialist=False, listed_pence=LISTED_
 
 def open_negotiation(line: PlanLine, by, reason=NegotiationReason.ABOVE_REFERENCE, note="") -> Negotiation:
     return services.negotiation_open(line=line, by=by, reason=reason, note=note)
+
+
+# Fixtures: a line priced above the reference rate, its negotiation opened by the broker, and a
+# member of the provider's staff.
+
+@pytest.fixture
+def line(brokerage):
+    return line_above_reference(brokerage=brokerage)
+
+
+@pytest.fixture
+def negotiation(line, broker):
+    return open_negotiation(line, broker)
+
+
+@pytest.fixture
+def provider_staff(line, make_member):
+    return make_member(Role.PROVIDER_STAFF, line.listing.organisation)

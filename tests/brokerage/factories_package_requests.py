@@ -4,16 +4,18 @@ and offers in a given state."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from brokerage.constants import DeploymentRoute, PackageRequestStatus, PackageResponseStatus
 from brokerage.models import PackageRequest, PackageResponse
 from marketplace.constants import Role
+from marketplace.models import AuditEvent
 from providers.constants import CapacityUnit, ListingStatus, RateUnit
 from providers.models import Evidence, standards_for
 from tests.brokerage.factories import PersonFactory, SupportPlanDraftFactory, approved_listing
 from tests.marketplace.factories import UserFactory
-from tests.providers.factories import AreaFactory, homecare
+from tests.providers.factories import AreaFactory, ReferenceRateFactory, homecare
 
 SUMMARY = "Help to wash and dress each morning. Lives alone and walks with a frame. Likes a chat about cricket."
 
@@ -91,3 +93,42 @@ def offered(request, listing, price_pence, *, earliest_start=None, by=None) -> P
 
 def provider_staff(make_member, listing):
     return make_member(Role.PROVIDER_STAFF, listing.organisation)
+
+
+
+def events() -> int:
+    """Audit events other than the memberships the fixtures create."""
+    return AuditEvent.objects.exclude(verb__startswith="membership.").count()
+
+
+# Fixtures: Margaret's draft plan, and the postcode district she lives in.
+
+@pytest.fixture
+def e8(db):
+    return district("E8")
+
+
+@pytest.fixture
+def margaret(brokerage):
+    return person_with_plan(brokerage)
+
+
+@pytest.fixture
+def person(margaret):
+    return margaret[0]
+
+
+@pytest.fixture
+def plan(margaret):
+    return margaret[1]
+
+
+@pytest.fixture
+def with_offers(plan, e8, broker):
+    """Reference £24.00; A (every standard) at £36.00, B (5 of 6) at £24.00, C (none) at £18.00."""
+    ReferenceRateFactory(rate_pence=2400)
+    request = request_row(plan=plan, area=e8, by=broker)
+    a, b, c = service(areas=[e8]), service(areas=[e8]), service(areas=[e8])
+    evidence_for(a.organisation)
+    evidence_for(b.organisation, 5)
+    return request, offered(request, a, 3600), offered(request, b, 2400), offered(request, c, 1800)

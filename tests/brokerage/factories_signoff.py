@@ -4,12 +4,15 @@ are tested elsewhere), and officers' approval limits."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from brokerage.checks import line_weekly_pence
 from brokerage.constants import BudgetKind, PlanStatus
 from brokerage.models import ApprovalLimit, PersonalBudget, SupportPlan
 from tests.brokerage.factories import plan_ready
+
+REASON = "Meets her outcomes safely at a fair price; no unreasonable risk to the council."
 
 
 def submit(plan: SupportPlan, *, days_ago: int = 1, by=None) -> SupportPlan:
@@ -66,3 +69,16 @@ def limit(officer, pounds) -> ApprovalLimit:
     """Let ``officer`` approve up to ``pounds`` (a Decimal-able string or int) a week."""
     pence = int(Decimal(str(pounds)) * 100)
     return ApprovalLimit.objects.update_or_create(officer=officer, defaults={"weekly_limit_pence": pence})[0]
+
+
+# Fixtures: an officer who may approve up to £1,000 a week, and a plan waiting for them.
+
+@pytest.fixture
+def officer(officer):
+    limit(officer, "1000")
+    return officer
+
+
+@pytest.fixture
+def plan(db):
+    return submitted_plan()

@@ -31,6 +31,7 @@ from tests.brokerage.factories_negotiations import (
     open_negotiation,
     reference_rate,
 )
+from tests.brokerage.factories_negotiations import line, negotiation, provider_staff  # noqa: F401 (pytest fixtures)
 from tests.marketplace.factories import BrokerOrganisationFactory, ProviderOrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,23 +40,8 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def line(brokerage):
-    return line_above_reference(brokerage=brokerage)
-
-
-@pytest.fixture
 def specialist_line(brokerage):
     return line_above_reference(brokerage=brokerage, is_specialist=True)
-
-
-@pytest.fixture
-def provider_staff(line, make_member):
-    return make_member(Role.PROVIDER_STAFF, line.listing.organisation)
-
-
-@pytest.fixture
-def negotiation(line, broker):
-    return open_negotiation(line, broker)
 
 
 def events(verb=None):

@@ -17,26 +17,12 @@ from marketplace.constants import Role
 from marketplace.models import AuditEvent
 from tests.brokerage.factories import PersonalAssistantLineFactory
 from tests.brokerage.factories_negotiations import LISTED_PENCE, line_above_reference, open_negotiation
+from tests.brokerage.factories_negotiations import line, negotiation, provider_staff  # noqa: F401 (pytest fixtures)
 from tests.marketplace.factories import BrokerOrganisationFactory, ProviderOrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def line(brokerage):
-    return line_above_reference(brokerage=brokerage)
-
-
-@pytest.fixture
-def negotiation(line, broker):
-    return open_negotiation(line, broker)
-
-
-@pytest.fixture
-def provider_staff(line, make_member):
-    return make_member(Role.PROVIDER_STAFF, line.listing.organisation)
 
 
 def broker_url(negotiation):

@@ -8,46 +8,29 @@ import pytest
 from brokerage.constants import PackageRequestStatus, PackageResponseStatus
 from brokerage.models import PackageRequest, PlanLine
 from marketplace.constants import Role
-from marketplace.models import AuditEvent
 from tests.brokerage.factories_package_requests import (
     SUMMARY,
     days,
-    district,
-    evidence_for,
+    events,
     invited,
     offered,
-    person_with_plan,
     provider_staff,
     request_row,
     service,
 )
+from tests.brokerage.factories_package_requests import (  # noqa: F401 (pytest fixtures)
+    e8,
+    margaret,
+    person,
+    plan,
+    with_offers,
+)
 from tests.marketplace.factories import BrokerOrganisationFactory
-from tests.providers.factories import ReferenceRateFactory
 
 pytestmark = pytest.mark.django_db
 
 REQUESTS = "/api/v1/package-requests/"
 RESPONSES = "/api/v1/package-responses/"
-
-
-@pytest.fixture
-def e8(db):
-    return district("E8")
-
-
-@pytest.fixture
-def margaret(brokerage):
-    return person_with_plan(brokerage)
-
-
-@pytest.fixture
-def person(margaret):
-    return margaret[0]
-
-
-@pytest.fixture
-def plan(margaret):
-    return margaret[1]
 
 
 def post(client, url, data=None):
@@ -58,10 +41,6 @@ def body(plan, **overrides):
     return {"plan": plan.pk, "category": "homecare", "unit": "hour", "quantity_per_week": "10",
             "times_of_day": ["morning"], "starts_on": days(14).isoformat(), "district": "E8",
             "needs_summary": SUMMARY} | overrides
-
-
-def events():
-    return AuditEvent.objects.exclude(verb__startswith="membership.").count()
 
 
 def keys(value) -> set[str]:
@@ -107,16 +86,6 @@ def test_another_brokerages_plan_is_not_found(client, make_member, plan, e8):
     assert post(client, f"{REQUESTS}{request.pk}/withdraw/", {"reason": "x"}).status_code == 404
     request.refresh_from_db()
     assert request.status == PackageRequestStatus.OPEN and events() == before
-
-
-@pytest.fixture
-def with_offers(plan, e8, broker):
-    ReferenceRateFactory(rate_pence=2400)
-    request = request_row(plan=plan, area=e8, by=broker)
-    a, b, c = service(areas=[e8]), service(areas=[e8]), service(areas=[e8])
-    evidence_for(a.organisation)
-    evidence_for(b.organisation, 5)
-    return request, offered(request, a, 3600), offered(request, b, 2400), offered(request, c, 1800)
 
 
 def test_the_request_shows_its_offers_ranked_and_how(client, broker, with_offers):

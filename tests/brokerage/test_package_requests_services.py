@@ -22,6 +22,7 @@ from tests.brokerage.factories_package_requests import (
     SUMMARY,
     days,
     district,
+    events,
     evidence_for,
     invited,
     offered,
@@ -31,25 +32,11 @@ from tests.brokerage.factories_package_requests import (
     service,
     today,
 )
+from tests.brokerage.factories_package_requests import e8, margaret, plan  # noqa: F401 (pytest fixtures)
 from tests.marketplace.factories import BrokerOrganisationFactory
 from tests.providers.factories import ReferenceRateFactory, WardFactory, homecare
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def e8(db):
-    return district("E8")
-
-
-@pytest.fixture
-def margaret(brokerage):
-    return person_with_plan(brokerage)
-
-
-@pytest.fixture
-def plan(margaret):
-    return margaret[1]
 
 
 def send(plan, by, **overrides):
@@ -60,10 +47,6 @@ def send(plan, by, **overrides):
 
 def invited_listings(request):
     return set(request.responses.values_list("listing_id", flat=True))
-
-
-def events():
-    return AuditEvent.objects.exclude(verb__startswith="membership.").count()
 
 
 # Who is asked -----------------------------------------------------------------------------------

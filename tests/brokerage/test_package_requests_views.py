@@ -10,44 +10,30 @@ from django.urls import reverse
 from brokerage.constants import PackageRequestStatus, PackageResponseStatus, PlanStatus
 from brokerage.models import PackageRequest, PackageResponse, PlanLine
 from marketplace.constants import Role
-from marketplace.models import AuditEvent
 from providers.models import Language
 from tests.brokerage.factories_package_requests import (
     SUMMARY,
     days,
     district,
+    events,
     evidence_for,
     invited,
     offered,
-    person_with_plan,
     provider_staff,
     request_row,
     service,
+)
+from tests.brokerage.factories_package_requests import (  # noqa: F401 (pytest fixtures)
+    e8,
+    margaret,
+    person,
+    plan,
+    with_offers,
 )
 from tests.marketplace.factories import BrokerOrganisationFactory
 from tests.providers.factories import ReferenceRateFactory, homecare
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def e8(db):
-    return district("E8")
-
-
-@pytest.fixture
-def margaret(brokerage):
-    return person_with_plan(brokerage)
-
-
-@pytest.fixture
-def person(margaret):
-    return margaret[0]
-
-
-@pytest.fixture
-def plan(margaret):
-    return margaret[1]
 
 
 def new_url(plan):
@@ -75,10 +61,6 @@ def form_data(**overrides):
             "deadline_day": "", "deadline_month": "", "deadline_year": ""}
     data.update(overrides)
     return data
-
-
-def events():
-    return AuditEvent.objects.exclude(verb__startswith="membership.").count()
 
 
 # The broker sends a request ---------------------------------------------------------------------
@@ -159,17 +141,6 @@ def test_another_brokerage_gets_not_found(client, make_member, plan, e8):
 
 
 # The broker's request page ----------------------------------------------------------------------
-
-@pytest.fixture
-def with_offers(plan, e8, broker):
-    """Reference £24.00; A (every standard) at £36.00, B (5 of 6) at £24.00, C (none) at £18.00."""
-    ReferenceRateFactory(rate_pence=2400)
-    request = request_row(plan=plan, area=e8, by=broker)
-    a, b, c = service(areas=[e8]), service(areas=[e8]), service(areas=[e8])
-    evidence_for(a.organisation)
-    evidence_for(b.organisation, 5)
-    return request, offered(request, a, 3600), offered(request, b, 2400), offered(request, c, 1800)
-
 
 def test_offers_are_ranked_with_the_method_beside_them(client, broker, with_offers):
     request, a, b, c = with_offers

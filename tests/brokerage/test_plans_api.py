@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from brokerage.constants import DeploymentRoute, NegotiationStatus, PlanStatus
 from brokerage.models import Negotiation, PlanLine, PlanOutcome, SupportPlan
-from marketplace.constants import Role
 from marketplace.models import AuditEvent
 from providers.constants import AccreditationStatus, ListingStatus
 from tests.brokerage.factories import (
@@ -17,9 +16,8 @@ from tests.brokerage.factories import (
     PlanLineFactory,
     SupportPlanDraftFactory,
     approved_listing,
-    plan_ready,
 )
-from tests.marketplace.factories import BrokerOrganisationFactory
+from tests.brokerage.factories_plans import ready  # noqa: F401 (a pytest fixture)
 from tests.providers.factories import ReferenceRateFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,21 +30,6 @@ API = "/api/v1/support-plans/"
 @pytest.fixture
 def person(brokerage):
     return PersonFactory(broker_organisation=brokerage)
-
-
-@pytest.fixture
-def ready(person):
-    return plan_ready(person=person)
-
-
-@pytest.fixture
-def other_broker(make_member):
-    return make_member(Role.BROKER, BrokerOrganisationFactory())
-
-
-@pytest.fixture
-def provider_user(provider_org, make_member):
-    return make_member(Role.PROVIDER_ADMIN, provider_org)
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ from tests.brokerage.factories import (
     approved_listing,
     plan_ready,
 )
-from tests.marketplace.factories import BrokerOrganisationFactory
-from tests.providers.factories import RateCardFactory, ReferenceRateFactory, days
+from tests.brokerage.factories_plans import budget, plan, ready, reference  # noqa: F401 (pytest fixtures)
+from tests.providers.factories import RateCardFactory, days
 
 pytestmark = pytest.mark.django_db
 
@@ -49,24 +49,8 @@ def person(brokerage):
 
 
 @pytest.fixture
-def budget(person):
-    return IndicativeBudgetFactory(person=person)
-
-
-@pytest.fixture
-def plan(person, budget):
-    return SupportPlanDraftFactory(person=person, indicative_budget=budget)
-
-
-@pytest.fixture
 def outcome(plan):
     return PlanOutcomeFactory(plan=plan)
-
-
-@pytest.fixture
-def reference():
-    """The council's usual cost for homecare: £24.00 an hour."""
-    return ReferenceRateFactory(rate_pence=2400)
 
 
 @pytest.fixture
@@ -74,11 +58,6 @@ def card(reference):
     """A published homecare service of an approved provider: £24.00 an hour by contract, £20.00 by
     direct payment."""
     return approved_listing(contract_rate_pence=2400, direct_payment_rate_pence=2000)
-
-
-@pytest.fixture
-def other_broker(make_member):
-    return make_member(Role.BROKER, BrokerOrganisationFactory())
 
 
 def snapshot():
@@ -523,12 +502,6 @@ def test_removing_a_line_withdraws_its_open_negotiation_first(broker, plan, card
 
 
 # Submission ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ready(person):
-    """A plan for the broker's person that passes every check (16 hours at £24 = £384 of £400)."""
-    return plan_ready(person=person)
 
 
 def test_a_ready_plan_is_submitted(broker, ready):

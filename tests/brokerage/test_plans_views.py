@@ -12,7 +12,6 @@ from django.utils import timezone
 from brokerage import services
 from brokerage.constants import DbsCheck, DeploymentRoute, FinancialRisk, LineKind, NegotiationStatus, PlanStatus
 from brokerage.models import Negotiation, PlanLine, PlanOutcome, PlanRisk, SupportPlan
-from marketplace.constants import Role
 from marketplace.models import AuditEvent
 from providers.constants import AccreditationStatus, RateUnit
 from tests.brokerage.factories import (
@@ -25,10 +24,10 @@ from tests.brokerage.factories import (
     PlanRiskFactory,
     SupportPlanDraftFactory,
     approved_listing,
-    plan_ready,
 )
-from tests.marketplace.factories import BrokerOrganisationFactory, UserFactory
-from tests.providers.factories import AreaFactory, ReferenceRateFactory
+from tests.brokerage.factories_plans import budget, plan, ready, reference  # noqa: F401 (pytest fixtures)
+from tests.marketplace.factories import UserFactory
+from tests.providers.factories import AreaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,36 +39,6 @@ NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 def person(brokerage):
     return PersonFactory(broker_organisation=brokerage, first_name="Alice", last_name="Ashby",
                          user=UserFactory(), representative=UserFactory())
-
-
-@pytest.fixture
-def budget(person):
-    return IndicativeBudgetFactory(person=person)
-
-
-@pytest.fixture
-def plan(person, budget):
-    return SupportPlanDraftFactory(person=person, indicative_budget=budget)
-
-
-@pytest.fixture
-def ready(person):
-    return plan_ready(person=person)
-
-
-@pytest.fixture
-def reference():
-    return ReferenceRateFactory(rate_pence=2400)
-
-
-@pytest.fixture
-def other_broker(make_member):
-    return make_member(Role.BROKER, BrokerOrganisationFactory())
-
-
-@pytest.fixture
-def provider_user(provider_org, make_member):
-    return make_member(Role.PROVIDER_ADMIN, provider_org)
 
 
 def url(name, plan, *args):

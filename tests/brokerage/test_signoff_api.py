@@ -9,24 +9,12 @@ from brokerage.models import BudgetTransition, PersonalBudget, PlanLine, Support
 from marketplace.constants import Role
 from marketplace.models import AuditEvent, DomainEvent
 from tests.brokerage.factories import PlanLineFactory, approved_listing
-from tests.brokerage.factories_signoff import approved_plan, limit, revision_of, set_cost, submitted_plan
+from tests.brokerage.factories_signoff import approved_plan, limit, revision_of, set_cost
+from tests.brokerage.factories_signoff import REASON, officer, plan  # noqa: F401 (officer, plan: pytest fixtures)
 from tests.marketplace.factories import BrokerOrganisationFactory
 from tests.providers.factories import ReferenceRateFactory
 
 pytestmark = pytest.mark.django_db
-
-REASON = "Meets her outcomes safely at a fair price; no unreasonable risk to the council."
-
-
-@pytest.fixture
-def officer(officer):
-    limit(officer, "1000")
-    return officer
-
-
-@pytest.fixture
-def plan(db):
-    return submitted_plan()
 
 
 def url(plan, action):

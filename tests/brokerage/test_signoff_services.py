@@ -48,23 +48,11 @@ from tests.brokerage.factories_signoff import (
     submitted_plan,
     weekly_pence,
 )
+from tests.brokerage.factories_signoff import REASON, officer, plan  # noqa: F401 (officer, plan: pytest fixtures)
 from tests.marketplace.factories import MembershipFactory, UserFactory
 from tests.providers.factories import ReferenceRateFactory
 
 pytestmark = pytest.mark.django_db
-
-REASON = "Meets her outcomes safely at a fair price; no unreasonable risk to the council."
-
-
-@pytest.fixture
-def officer(officer):
-    limit(officer, "1000")
-    return officer
-
-
-@pytest.fixture
-def plan(db):
-    return submitted_plan()
 
 
 def snapshot(plan):
