@@ -51,3 +51,23 @@ def test_api_docs_page_loads_with_only_local_assets(client):
         assert finders.find(asset.removeprefix("/static/")), asset
     assert "http://" not in html and "https://" not in html and '"//' not in html  # no CDN, no other host
     assert 'url: "/api/schema/"' in html
+
+
+def test_openapi_schema_documents_plans_negotiations_packages_and_decisions(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path in ["/api/v1/support-plans/", "/api/v1/support-plans/{id}/submit/", "/api/v1/support-plans/{id}/lines/",
+                 "/api/v1/support-plans/{id}/approve/", "/api/v1/support-plans/{id}/return/",
+                 "/api/v1/support-plans/{id}/reject/", "/api/v1/negotiations/{id}/offer/",
+                 "/api/v1/negotiations/{id}/accept/", "/api/v1/package-requests/{id}/choose/",
+                 "/api/v1/package-responses/{id}/offer/", "/api/v1/direct-payment-reviews/{id}/complete/",
+                 "/api/v1/budget-transitions/"]:
+        assert path in paths, path
+
+
+def test_openapi_schema_generates_without_warnings():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    errors = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", stderr=errors)
