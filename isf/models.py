@@ -113,6 +113,23 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise LedgerImmutable("Ledger rows cannot be deleted; post a reversing transaction.")
 
 
+class AppendOnlyModel(models.Model):
+    """A row written once: saving it again or deleting it is refused before the database would."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise LedgerImmutable("Ledger rows cannot be changed; post a reversing transaction.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutable("Ledger rows cannot be deleted; post a reversing transaction.")
+
+
 class Account(models.Model):
     """One account of the double-entry ledger. Balances are never stored: they are the sum of the
     account's entries."""
@@ -143,7 +160,7 @@ class Account(models.Model):
         return self.name
 
 
-class LedgerTransaction(models.Model):
+class LedgerTransaction(AppendOnlyModel):
     """A movement of money: two or more entries that add up to zero, posted together and never
     changed. A correction is a new ``reversal`` transaction pointing at the one it undoes.
 
@@ -163,8 +180,6 @@ class LedgerTransaction(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -176,15 +191,13 @@ class LedgerTransaction(models.Model):
         return f"{self.get_kind_display()}: {self.description}"
 
 
-class Entry(models.Model):
+class Entry(AppendOnlyModel):
     """One side of a transaction: an amount in pence added to (positive) or taken from (negative)
     an account."""
 
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     amount_pence = models.BigIntegerField()
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["transaction", "pk"]
