@@ -7,6 +7,7 @@ from brokerage.api.oversight import BudgetTransitionViewSet, DirectPaymentReview
 from brokerage.api.package_requests import PackageRequestViewSet, PackageResponseViewSet
 from brokerage.api.plans import SupportPlanViewSet
 from brokerage.api.views import AssessmentViewSet, PersonalBudgetViewSet, PersonViewSet, RasVersionViewSet
+from isf.api import IsfContractViewSet
 from providers.api.views import (
     AreaViewSet,
     CategoryViewSet,
@@ -35,3 +36,4 @@ router.register("package-responses", PackageResponseViewSet, basename="package-r
 router.register("direct-payment-reviews", DirectPaymentReviewViewSet, basename="direct-payment-review")
 router.register("budget-transitions", BudgetTransitionViewSet, basename="budget-transition")
 router.register("negotiations", NegotiationViewSet, basename="negotiation")
+router.register("isf-contracts", IsfContractViewSet, basename="isf-contract")

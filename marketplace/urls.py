@@ -19,6 +19,7 @@ urlpatterns = [
     path("people/", include("brokerage.urls")),
     path("portal/", include("providers.urls")),
     path("portal/", include("brokerage.portal_urls")),
+    path("portal/", include("isf.urls")),
     path("openreferral/", include("providers.openreferral.urls")),
     path("", include("cms.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

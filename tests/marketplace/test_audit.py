@@ -33,7 +33,7 @@ def test_record_keeps_who_what_when_and_why():
     assert list(AuditEvent.objects.for_object(organisation)) == [stored]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_record_refuses_to_run_outside_the_changes_transaction():
     organisation = OrganisationFactory(is_provider=True)
     with pytest.raises(transaction.TransactionManagementError):

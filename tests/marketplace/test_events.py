@@ -6,7 +6,9 @@ from django.db import transaction
 from marketplace import events
 from marketplace.models import DomainEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback like every transactional test here, so whichever order they run in each starts
+# from the migrated data.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TOPIC = "tests.something_happened"
 
