@@ -76,6 +76,14 @@ def tolerance_band(indicative_pence: int, percent: int) -> tuple[int, int]:
     return max(indicative_pence - margin, 0), indicative_pence + margin
 
 
+def reference_rate(line: PlanLine) -> int | None:
+    """The council's reference rate in force for the line's category and unit (None for a personal
+    assistant, or when the council has set none)."""
+    if not line.listing_id:
+        return None
+    return reference_rates_now().get((line.listing.category_id, line.unit))
+
+
 def line_weekly_pence(line: PlanLine) -> int:
     return money.multiply(line.agreed_price_pence, line.quantity_per_week)
 

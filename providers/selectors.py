@@ -314,3 +314,21 @@ def brokers_page(queryset: QuerySet, number, per_page: int | None = None):
     from marketplace.pagination import CappedPaginator
 
     return CappedPaginator(queryset, per_page or DIRECTORY_PAGE_SIZE).get_page(number)
+
+
+def provider_staff_addresses(organisation_ids_, *, with_organisation: bool = False) -> dict[int, list[str]]:
+    """The email addresses of each provider's active staff and administrators (and, with
+    ``with_organisation``, the organisation's own address), sorted, by organisation id. Two
+    queries at most, however many organisations."""
+    from marketplace.models import Membership
+
+    ids = set(organisation_ids_)
+    found: dict[int, set[str]] = {org_id: set() for org_id in ids}
+    rows = (Membership.objects.filter(organisation_id__in=ids, role__in=PROVIDER_ROLES, user__is_active=True)
+            .exclude(user__email="").values_list("organisation_id", "user__email"))
+    for org_id, email in rows:
+        found[org_id].add(email)
+    if with_organisation:
+        for org_id, email in Organisation.objects.filter(pk__in=ids).exclude(email="").values_list("pk", "email"):
+            found[org_id].add(email)
+    return {org_id: sorted(emails) for org_id, emails in found.items() if emails}

@@ -37,15 +37,16 @@ from brokerage.constants import (
     NegotiationSide,
     NegotiationStatus,
 )
+from brokerage.checks import reference_rate
 from brokerage.models import BrokerageSettings, Negotiation, NegotiationOffer, PlanLine
 from brokerage.ras import format_quantity
 from brokerage.services.budgets import _require_case_worker
 from marketplace import audit, money
 from marketplace.constants import PROVIDER_ROLES
-from marketplace.models import Membership, User
+from marketplace.models import User
 from marketplace.permissions import organisation_ids
 from marketplace.transitions import InvalidTransition, transition
-from providers.pricing import reference_rates_now
+from providers.selectors import provider_staff_addresses
 
 __all__ = [
     "negotiation_open", "negotiation_offer", "negotiation_accept", "negotiation_decline",
@@ -128,17 +129,13 @@ def _price(value) -> int:
     return value
 
 
-def _reference_rate(line: PlanLine) -> int | None:
-    return reference_rates_now().get((line.listing.category_id, line.unit))
-
-
 def _refuse_above_reference(line: PlanLine, price_pence: int, *, key: str | None = None) -> None:
     """A price above the reference rate can be agreed only with an accepted specialist [H V(d)-(e)].
 
     Reads the specialist flag and the reference rate as they are now, as sign-off does, so a flag
     the council has since taken away no longer lets a higher price through.
     """
-    reference = _reference_rate(line)
+    reference = reference_rate(line)
     if reference is None or price_pence <= reference or line.listing.is_specialist:
         return
     message = (f"{money.format_pence(price_pence)} is above the council's reference rate of "
@@ -193,7 +190,7 @@ def negotiation_open(*, line: PlanLine, by: User, reason: str, note: str = "") -
     existing = Negotiation.objects.filter(line=line, status=NegotiationStatus.OPEN).first()
     if existing is not None:
         return existing
-    reference = _reference_rate(line)
+    reference = reference_rate(line)
     if reason == NegotiationReason.ABOVE_REFERENCE and (reference is None or line.agreed_price_pence <= reference):
         raise ValidationError("The price of this service is not above the council's reference rate, so there is "
                               "nothing to negotiate; ask the provider for a quote instead")
@@ -220,17 +217,10 @@ def negotiation_open(*, line: PlanLine, by: User, reason: str, note: str = "") -
     return negotiation
 
 
-def _provider_addresses(negotiation: Negotiation) -> list[str]:
-    addresses = (Membership.objects.filter(organisation_id=negotiation.provider_id, role__in=PROVIDER_ROLES,
-                                           user__is_active=True)
-                 .exclude(user__email="").values_list("user__email", flat=True))
-    return sorted(set(addresses))
-
-
 def _tell_provider(negotiation: Negotiation, *, note: str) -> None:
     """Email the provider's staff after commit: the service, the quantity and the deadline, and
     where to answer — never the person."""
-    recipients = _provider_addresses(negotiation)
+    recipients = provider_staff_addresses([negotiation.provider_id]).get(negotiation.provider_id, [])
     if not recipients:
         return
     line = negotiation.line

@@ -54,11 +54,12 @@ from brokerage.models import BrokerageSettings, PackageRequest, PackageResponse,
 from brokerage.services.budgets import _category, _require_case_worker
 from marketplace import audit, money
 from marketplace.constants import PROVIDER_ROLES, Role
-from marketplace.models import Membership, Organisation, User
+from marketplace.models import Organisation, User
 from marketplace.permissions import organisation_ids, require_role
 from marketplace.transitions import transition
 from providers.constants import AreaKind, CapacityUnit, ListingStatus, RateUnit
 from providers.models import Area, Language, RateCard, ServiceCategory, ServiceListing, current_rate_q, in_force_q
+from providers.selectors import provider_staff_addresses
 
 # What ``from brokerage import services`` offers; the helpers below (matching, the anonymity check,
 # the wording shown to providers) are imported from this module by the pages that need them.
@@ -264,21 +265,6 @@ def matching_listings(*, category: ServiceCategory, district: Area, unit: str, q
 
 # Telling people ---------------------------------------------------------------------------------
 
-def _provider_addresses(organisation_ids_: Iterable[int]) -> dict[int, list[str]]:
-    """Each provider's address and its active staff's and administrators' addresses. One query."""
-    addresses = defaultdict(set)
-    ids = set(organisation_ids_)
-    rows = (Membership.objects.filter(organisation_id__in=ids, role__in=PROVIDER_ROLES, user__is_active=True)
-            .values_list("organisation_id", "user__email"))
-    for org_id, email in rows:
-        if email:
-            addresses[org_id].add(email)
-    for org_id, email in Organisation.objects.filter(pk__in=ids).values_list("pk", "email"):
-        if email:
-            addresses[org_id].add(email)
-    return {org_id: sorted(emails) for org_id, emails in addresses.items()}
-
-
 def _send_after_commit(messages: list[tuple[str, str, str, list[str]]]) -> None:
     messages = [message for message in messages if message[3]]
     if messages:
@@ -325,7 +311,7 @@ def _invite_messages(request: PackageRequest, responses: list[PackageResponse]) 
     by_org = defaultdict(list)
     for response in responses:
         by_org[response.provider_id].append(response)
-    addresses = _provider_addresses(by_org)
+    addresses = provider_staff_addresses(by_org, with_organisation=True)
     body = describe(request)
     messages = []
     for org_id, answers in by_org.items():
@@ -340,7 +326,7 @@ def _invite_messages(request: PackageRequest, responses: list[PackageResponse]) 
 
 def _outcome_messages(request: PackageRequest, responses: list[PackageResponse], *, chosen: bool) -> list:
     """Tell providers whose offer or invitation was closed by a choice or a withdrawal."""
-    addresses = _provider_addresses(response.provider_id for response in responses)
+    addresses = provider_staff_addresses([response.provider_id for response in responses], with_organisation=True)
     messages, told = [], set()
     for response in responses:
         if response.provider_id in told:
@@ -639,7 +625,7 @@ def package_request_choose(*, request: PackageRequest, response: PackageResponse
                reason=f"Chose {offer.provider} at {money.format_pence(offer.price_pence)}. "
                       f"The person’s preference: {preference}" + (f" Reason: {reason}" if reason else ""),
                apply=record)
-    addresses = _provider_addresses([offer.provider_id])
+    addresses = provider_staff_addresses([offer.provider_id], with_organisation=True)
     _send_after_commit([
         (f"Care package request {locked.reference}: your offer was chosen",
          f"Your offer of {money.format_pence(offer.price_pence)} {RateUnit(locked.unit).label} for care package "

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from brokerage.checks import latest_negotiation, plan_checks
+from brokerage.checks import latest_negotiation, plan_checks, reference_rate
 from brokerage.constants import (
     DIRECT_PAYMENT_ROUTES,
     PLAN_EDITABLE_STATUSES,
@@ -42,7 +42,6 @@ from marketplace.models import User
 from marketplace.transitions import transition
 from providers.constants import ListingStatus, RateUnit
 from providers.models import RateCard, ServiceListing, current_rate_q
-from providers.pricing import reference_rates_now
 
 __all__ = [
     "plan_start", "plan_revise", "plan_update", "plan_outcome_add", "plan_outcome_remove", "plan_risk_add",
@@ -421,12 +420,6 @@ def _listed_price(card: RateCard, route: str) -> int:
     return card.direct_payment_rate_pence if route in DIRECT_PAYMENT_ROUTES else card.contract_rate_pence
 
 
-def _reference_rate(line: PlanLine) -> int | None:
-    if not line.listing_id:
-        return None
-    return reference_rates_now().get((line.listing.category_id, line.unit))
-
-
 def _line_snapshot(line: PlanLine, outcome_ids: Iterable[int]) -> dict:
     return {"plan": line.plan_id, "kind": line.kind, "listing": line.listing_id, "rate_card": line.rate_card_id,
             "unit": line.unit, "quantity_per_week": f"{Decimal(line.quantity_per_week):f}", "route": line.route,
@@ -442,7 +435,7 @@ def _open_negotiation_if_above_reference(line: PlanLine, by: User) -> None:
     [H V(e)]; one that is not any more ends an open negotiation, which has nothing left to settle."""
     from brokerage.services import negotiations
 
-    reference = _reference_rate(line)
+    reference = reference_rate(line)
     if reference is not None and line.agreed_price_pence > reference:
         negotiations.negotiation_open(line=line, by=by, reason=NegotiationReason.ABOVE_REFERENCE)
         return

@@ -30,9 +30,10 @@ from isf.constants import ContractStatus
 from isf.models import ContractTerms, IsfContract
 from marketplace import audit, money
 from marketplace.constants import PROVIDER_ROLES, Role
-from marketplace.models import Membership, User
+from marketplace.models import User
 from marketplace.permissions import require_role
 from marketplace.transitions import InvalidTransition, transition
+from providers.selectors import provider_staff_addresses
 
 __all__ = ["contracts_offer_for_plan", "contract_accept", "contract_decline", "contract_suspend",
            "contract_reinstate", "contract_end", "contribution_shares", "OFFICER_ROLES"]
@@ -184,17 +185,10 @@ def contracts_offer_for_plan(*, plan: SupportPlan, by: User | None = None) -> li
     return changed
 
 
-def _provider_addresses(contract: IsfContract) -> list[str]:
-    addresses = (Membership.objects.filter(organisation_id=contract.provider_id, role__in=PROVIDER_ROLES,
-                                           user__is_active=True)
-                 .exclude(user__email="").values_list("user__email", flat=True))
-    return sorted(set(addresses))
-
-
 def _tell_provider(contract: IsfContract) -> None:
     """Email the provider's staff after commit: the reference, the service, the start and where to
     answer. The person's name is on the contract in the portal, not in the email."""
-    recipients = _provider_addresses(contract)
+    recipients = provider_staff_addresses([contract.provider_id]).get(contract.provider_id, [])
     if not recipients:
         return
     link = settings.SITE_URL + reverse("isf:contract", kwargs={"org_id": contract.provider_id,

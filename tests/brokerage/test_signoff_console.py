@@ -348,3 +348,17 @@ def test_setting_a_limit_with_bad_input_explains_what_to_fix(client, administrat
     response = client.post(LIMITS_URL, {"officer": officer.pk, "weekly_limit": "10", "reason": ""})
     assert response.status_code == 400 and "Enter why the limit is being set" in response.text
     assert ApprovalLimit.objects.get(officer=officer).weekly_limit_pence == 39000
+
+
+def test_the_review_page_makes_the_same_number_of_queries_for_1_or_6_lines(signed_in):
+    few_lines = submitted_plan(weekly_hours="1")
+    many_lines = submitted_plan(weekly_hours="1")
+    outcomes = list(many_lines.outcomes.all())
+    for _ in range(5):
+        PlanLineFactory(plan=many_lines, quantity_per_week=Decimal("1"), outcomes=outcomes)
+    signed_in.get(review_url(few_lines))  # warm caches shared by every admin page
+    with CaptureQueriesContext(connection) as one:
+        assert signed_in.get(review_url(few_lines)).status_code == 200
+    with CaptureQueriesContext(connection) as six:
+        assert signed_in.get(review_url(many_lines)).status_code == 200
+    assert len(six) == len(one), [q["sql"] for q in six.captured_queries]
