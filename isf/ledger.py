@@ -78,6 +78,12 @@ def person_contribution_account(person: Person) -> Account:
                           person=person)
 
 
+def direct_payment_account(person: Person) -> Account:
+    """The direct payments paid to ``person`` (or their third-party manager), created if missing."""
+    return _get_or_create(kind=AccountKind.DIRECT_PAYMENT, name=f"Direct payments of {person.reference}",
+                          person=person)
+
+
 # Posting -----------------------------------------------------------------------------------------
 
 def _whole_pence(amount) -> int:

@@ -1,14 +1,17 @@
-"""Council console pages for ISF contracts (see :mod:`isf.console`)."""
+"""Council console pages for ISFs: contracts, payment runs, invoices and surpluses."""
 
 from wagtail import hooks
 
-from isf import console
+from isf import console, console_invoices, console_payments, console_surpluses
+
+CONSOLE_MODULES = (console, console_payments, console_invoices, console_surpluses)
 
 
 @hooks.register("register_admin_urls")
 def register_isf_urls():
-    return console.urlpatterns
+    return [pattern for module in CONSOLE_MODULES for pattern in module.urlpatterns]
 
 
-for _item in console.menu_items:
-    hooks.register("register_admin_menu_item", _item)
+for _module in CONSOLE_MODULES:
+    for _item in _module.menu_items:
+        hooks.register("register_admin_menu_item", _item)

@@ -78,6 +78,9 @@ CELERY_BEAT_SCHEDULE = {
     "close-package-requests": {"task": "brokerage.close_package_requests", "schedule": crontab(hour=0, minute=45)},
     "list-direct-payment-reviews-due": {"task": "brokerage.notify_reviews_due", "schedule": crontab(hour=7, minute=30)},
     "dispatch-pending-events": {"task": "marketplace.dispatch_pending_events", "schedule": crontab(minute="*/5")},
+    # Daily: pays each contract's next period when it falls due (a week ahead); repeats pay nothing twice.
+    "isf-payment-run": {"task": "isf.payment_run", "schedule": crontab(hour=5, minute=0)},
+    "isf-find-surpluses": {"task": "isf.find_surpluses", "schedule": crontab(hour=6, minute=0)},
 }
 
 # --- Email ---------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", views.account, name="account"),
     path("people/", include("brokerage.urls")),
+    path("people/", include("isf.people_urls")),
+    path("webhooks/", include("isf.webhook_urls")),
     path("portal/", include("providers.urls")),
     path("portal/", include("brokerage.portal_urls")),
     path("portal/", include("isf.urls")),

@@ -31,6 +31,8 @@ def _accounts(user: User, queryset: QuerySet) -> QuerySet:
         | Q(kind=AccountKind.CONTRACT_FUND, contract__person__representative=user)
         | Q(kind=AccountKind.PERSON_CONTRIBUTION, person__user=user)
         | Q(kind=AccountKind.PERSON_CONTRIBUTION, person__representative=user)
+        | Q(kind=AccountKind.DIRECT_PAYMENT, person__user=user)
+        | Q(kind=AccountKind.DIRECT_PAYMENT, person__representative=user)
     )
     return queryset.filter(theirs)
 
