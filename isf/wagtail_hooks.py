@@ -2,9 +2,9 @@
 
 from wagtail import hooks
 
-from isf import console, console_invoices, console_payments, console_surpluses
+from isf import console, console_invoices, console_payees, console_payments, console_surpluses
 
-CONSOLE_MODULES = (console, console_payments, console_invoices, console_surpluses)
+CONSOLE_MODULES = (console, console_payments, console_invoices, console_surpluses, console_payees)
 
 
 @hooks.register("register_admin_urls")

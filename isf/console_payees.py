@@ -1,0 +1,4 @@
+"""Stub: filled in by its owner."""
+
+urlpatterns = []
+menu_items = []
