@@ -1,0 +1,175 @@
+"""Who sees which invoices, what the invoice checks read, and the reads behind the invoice pages.
+
+Council contract and finance officers see every invoice; a provider's staff and administrators see
+their organisation's; the person, and their representative, see (read only) the invoices on their
+contracts. Lines and queries are seen by whoever may see their invoice.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from isf import ledger
+from isf.constants import AccountKind, ContractStatus, InvoiceStatus
+from isf.invoice_checks import (
+    AWAITING_DRAWDOWN,
+    LIVE_STATUSES,
+    Claim,
+    DraftLine,
+    InvoiceContext,
+    InvoiceDraft,
+    Problem,
+    check_invoice,
+)
+from isf.models import Account, ContractTerms, Invoice, InvoiceLine, InvoiceQuery, IsfContract
+from marketplace.constants import PROVIDER_ROLES
+from marketplace.models import Organisation, User
+from marketplace.permissions import is_council_officer, organisation_ids
+from marketplace.scoping import scope_rule
+
+
+def _invoices_q(user: User, prefix: str = "") -> Q | None:
+    """The invoices ``user`` may see, as a filter (None: all of them)."""
+    if is_council_officer(user):
+        return None
+    return (Q(**{f"{prefix}provider_id__in": organisation_ids(user, *PROVIDER_ROLES)})
+            | Q(**{f"{prefix}contract__person__user": user})
+            | Q(**{f"{prefix}contract__person__representative": user}))
+
+
+def _scoped(user: User, queryset: QuerySet, prefix: str = "") -> QuerySet:
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    rule = _invoices_q(user, prefix)
+    return queryset if rule is None else queryset.filter(rule)
+
+
+@scope_rule(Invoice)
+def _invoices(user: User, queryset: QuerySet) -> QuerySet:
+    return _scoped(user, queryset)
+
+
+@scope_rule(InvoiceLine)
+def _invoice_lines(user: User, queryset: QuerySet) -> QuerySet:
+    return _scoped(user, queryset, "invoice__")
+
+
+@scope_rule(InvoiceQuery)
+def _invoice_queries(user: User, queryset: QuerySet) -> QuerySet:
+    return _scoped(user, queryset, "invoice__")
+
+
+# What the checks read ----------------------------------------------------------------------------
+
+def invoice_context(provider: Organisation | int, contract_ids: Iterable[int] = (), *,
+                    references: Iterable[str] = (), numbers: Iterable[str] | None = None,
+                    today: datetime.date | None = None) -> InvoiceContext:
+    """Everything :func:`isf.invoice_checks.invoice_problems` needs to check invoices of
+    ``provider`` against the contracts named by id (``contract_ids``) or reference
+    (``references``), in five queries however many invoices and lines: the provider's contracts
+    among them (with their funds), their terms, the funds' balances, the lines of live invoices on those
+    contracts (with the totals of those not yet drawn down) and the provider's invoice numbers
+    already used (only ``numbers`` when given). Another provider's contract is never loaded, so it is
+    "not found"."""
+    provider_id = provider.pk if isinstance(provider, Organisation) else int(provider)
+    ids = {int(value) for value in contract_ids if value is not None}
+    refs = {value.strip() for value in references if value and value.strip()}
+    # References are ours (ISF-000123): a provider typing one in lower case still finds it.
+    wanted = Q(pk__in=ids) | Q(reference__in=refs | {ref.upper() for ref in refs})
+    fund_account = Account.objects.filter(kind=AccountKind.CONTRACT_FUND, contract=OuterRef("pk")).values("pk")[:1]
+    contracts = list(IsfContract.objects.filter(provider_id=provider_id).filter(wanted)
+                     .annotate(fund_account_id=Subquery(fund_account))
+                     .prefetch_related(Prefetch("terms",
+                                                queryset=ContractTerms.objects.order_by("effective_from", "pk")))
+                     ) if ids or refs else []
+    context = InvoiceContext(provider_id=provider_id, today=today or timezone.localdate(),
+                             contracts={contract.pk: contract for contract in contracts})
+    loaded = list(context.contracts)
+    if loaded:
+        funds = {contract.fund_account_id: contract.pk for contract in contracts if contract.fund_account_id}
+        held = ledger.balances(funds) if funds else {}
+        context.fund_pence = {contract_id: held.get(account_id, 0) for account_id, contract_id in funds.items()}
+        # One query gives both what live invoices claim and what those not yet drawn down are
+        # owed: every invoice has at least one line.
+        claims, awaiting = defaultdict(list), defaultdict(dict)
+        rows = (InvoiceLine.objects.filter(invoice__contract_id__in=loaded, invoice__status__in=LIVE_STATUSES)
+                .values_list("invoice_id", "invoice__contract_id", "invoice__status", "invoice__total_pence",
+                             "terms_id", "starts_on", "ends_on", "quantity", "amount_pence"))
+        for invoice_id, contract_id, status, total, terms_id, starts_on, ends_on, quantity, amount in rows:
+            claims[contract_id].append(Claim(invoice_id=invoice_id, terms_id=terms_id, starts_on=starts_on,
+                                             ends_on=ends_on, quantity=quantity, amount_pence=amount))
+            if status in AWAITING_DRAWDOWN:
+                awaiting[contract_id][invoice_id] = total
+        context.claims, context.awaiting_pence = claims, awaiting
+    used = Invoice.objects.filter(provider_id=provider_id)
+    if numbers is not None:
+        used = used.filter(number__in={number.strip() for number in numbers if number and number.strip()})
+    context.numbers = dict(used.values_list("number", "pk"))
+    return context
+
+
+def invoice_as_draft(invoice: Invoice) -> InvoiceDraft:
+    """A saved invoice as a draft, to check it again (its own number and lines do not count
+    against it). Uses ``invoice.lines`` when prefetched."""
+    lines = tuple(DraftLine(item=line.terms_id, date_from=line.starts_on, date_to=line.ends_on,
+                            quantity=line.quantity, unit_price_pence=line.unit_price_pence, number=index)
+                  for index, line in enumerate(invoice.lines.all(), start=1))
+    return InvoiceDraft(number=invoice.number, contract=invoice.contract_id, period_start=invoice.period_start,
+                        period_end=invoice.period_end, lines=lines, notes=invoice.notes, invoice_id=invoice.pk)
+
+
+def invoice_problems_now(invoice: Invoice) -> list[Problem]:
+    """Every problem a saved invoice has now: its contract, its fund and the other invoices may
+    have changed since it was submitted."""
+    draft = invoice_as_draft(invoice)
+    context = invoice_context(invoice.provider_id, [invoice.contract_id], numbers=[draft.number])
+    return check_invoice(draft, context).problems
+
+
+# Reads for pages -------------------------------------------------------------------------------
+
+def with_details(queryset: QuerySet) -> QuerySet:
+    """Invoices with their provider, contract (and its person and terms), lines and queries."""
+    return (queryset.select_related("provider", "contract", "contract__person", "contract__listing", "submitted_by",
+                                    "approved_by", "drawdown")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("terms")
+                                       .order_by("position", "pk")),
+                              Prefetch("queries", queryset=InvoiceQuery.objects.select_related(
+                                  "asked_by", "answered_by").order_by("asked_at", "pk"))))
+
+
+def provider_invoices(organisation_id: int, *, status: str = "") -> QuerySet:
+    """A provider's invoices for its portal, newest first."""
+    queryset = Invoice.objects.filter(provider_id=organisation_id).select_related("contract")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-submitted_at", "-pk")
+
+
+def active_contracts(organisation_id: int) -> QuerySet:
+    """The provider's contracts in force, with their terms: the ones it may invoice against."""
+    return (IsfContract.objects.filter(provider_id=organisation_id, status=ContractStatus.ACTIVE)
+            .select_related("person", "listing").prefetch_related("terms").order_by("reference"))
+
+
+QUEUE_STATUSES = (InvoiceStatus.VALIDATED, InvoiceStatus.QUERIED)
+
+
+def console_invoices(*, status: str = "", provider_id: int | None = None) -> QuerySet:
+    """The council's queue: invoices waiting for a decision (validated and queried) unless another
+    status is asked for, oldest first."""
+    queryset = Invoice.objects.select_related("provider", "contract", "contract__person")
+    queryset = queryset.filter(status=status) if status else queryset.filter(status__in=QUEUE_STATUSES)
+    if provider_id:
+        queryset = queryset.filter(provider_id=provider_id)
+    return queryset.order_by("submitted_at", "pk")
+
+
+def fund_balance(contract: IsfContract) -> int:
+    """What the provider holds for the person under ``contract``; 0 before anything is released.
+    Reading never creates the fund's account."""
+    account = Account.objects.filter(kind=AccountKind.CONTRACT_FUND, contract=contract).first()
+    return 0 if account is None else ledger.balance(account)
