@@ -8,3 +8,5 @@ class IsfConfig(AppConfig):
     def ready(self):
         from isf import handlers  # noqa: F401  (subscribes to domain events)
         from isf.selectors import contracts  # noqa: F401  (registers scope rules)
+        from isf.selectors import invoices  # noqa: F401  (registers scope rules)
+        from isf.selectors import payments  # noqa: F401  (registers scope rules)

@@ -8,6 +8,8 @@ from brokerage.api.package_requests import PackageRequestViewSet, PackageRespons
 from brokerage.api.plans import SupportPlanViewSet
 from brokerage.api.views import AssessmentViewSet, PersonalBudgetViewSet, PersonViewSet, RasVersionViewSet
 from isf.api import IsfContractViewSet
+from isf.api_invoices import InvoiceViewSet
+from isf.api_payments import PaymentRunViewSet, PaymentViewSet
 from providers.api.views import (
     AreaViewSet,
     CategoryViewSet,
@@ -37,3 +39,6 @@ router.register("direct-payment-reviews", DirectPaymentReviewViewSet, basename="
 router.register("budget-transitions", BudgetTransitionViewSet, basename="budget-transition")
 router.register("negotiations", NegotiationViewSet, basename="negotiation")
 router.register("isf-contracts", IsfContractViewSet, basename="isf-contract")
+router.register("isf-invoices", InvoiceViewSet, basename="isf-invoice")
+router.register("payment-runs", PaymentRunViewSet, basename="payment-run")
+router.register("payments", PaymentViewSet, basename="payment")

@@ -91,8 +91,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=Decimal, default=Decimal(10))
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--skip-seed", action="store_true")
+        parser.add_argument("--isf-contracts", type=int, default=10_000,
+                            help="Contracts in the payment-run benchmark (0 skips it).")
+        parser.add_argument("--invoice-lines", type=int, default=10_000,
+                            help="Invoice lines in the validation benchmark (0 skips it).")
 
-    def handle(self, *args, scale, repeat, skip_seed, **options):
+    def handle(self, *args, scale, repeat, skip_seed, isf_contracts, invoice_lines, **options):
         if not skip_seed:
             started = time.perf_counter()
             call_command("seed_demo", "--scale", str(scale), stdout=io.StringIO(), stderr=io.StringIO())
@@ -117,3 +121,10 @@ class Command(BaseCommand):
             timings.sort()
             p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
             self.stdout.write(f"{label:40} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
+        # Imported here: they build their own rows, and only the benchmark needs them.
+        from cms.benchmarks import invoices, payment_run
+
+        if isf_contracts:
+            payment_run.run(self.stdout, contracts=isf_contracts)
+        if invoice_lines:
+            invoices.run(self.stdout, lines=invoice_lines)
