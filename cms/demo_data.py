@@ -48,6 +48,9 @@ from tqdm import tqdm
 from brokerage import services as brokerage_services
 from brokerage.constants import ClientGroup
 from brokerage.models import Person
+from isf import services as isf_services
+from isf.constants import RunTrigger
+from isf.invoice_checks import DraftLine, InvoiceDraft
 from marketplace import audit
 from marketplace.constants import Role
 from marketplace.models import AuditEvent, Membership, Organisation, User
@@ -1168,16 +1171,17 @@ def _demo_service(plan: Plan, *, above_reference: bool) -> tuple[ServiceListing,
     return None
 
 
-def _demo_plan(person: Person, broker: User, plan: Plan, *, above_reference: bool = False):
-    """A draft plan for ``person`` with one outcome, one risk and one line of the demo provider's
-    service filling about 95% of the indicative budget; None when no such service exists."""
+def _demo_plan(person: Person, broker: User, plan: Plan, *, above_reference: bool = False, starts_in_days: int = 7):
+    """A draft plan for ``person`` starting ``starts_in_days`` from today, with one outcome, one
+    risk and one line of the demo provider's service filling about 95% of the indicative budget;
+    None when no such service exists."""
     found = _demo_service(plan, above_reference=above_reference)
     if found is None:
         return None
     listing, card = found
     budget = person.budgets.first()
     support = brokerage_services.plan_start(person=person, by=broker,
-                                            starts_on=timezone.localdate() + datetime.timedelta(days=7))
+                                            starts_on=timezone.localdate() + datetime.timedelta(days=starts_in_days))
     outcome = brokerage_services.plan_outcome_add(
         plan=support, by=broker, text="I want help to get up, washed and dressed each morning without rushing.",
         domain="personal_care")
@@ -1205,11 +1209,13 @@ def _save_demo_plans(plan: Plan) -> int:
                                           by=User.objects.get(username="admin"),
                                           reason="Delegated authority for the demo contract officer")
     made = 0
-    approved = _demo_plan(people[0], broker, plan)
+    # Support that started three weeks ago, so its ISF has been paid and invoiced.
+    approved = _demo_plan(people[0], broker, plan, starts_in_days=-21)
     if approved is not None:
         approved = brokerage_services.plan_submit(plan=approved, by=broker)
-        brokerage_services.plan_approve(plan=approved, by=officer,
-                                        reason="Meets the eligible needs; risks are managed; within budget.")
+        approved = brokerage_services.plan_approve(plan=approved, by=officer,
+                                                   reason="Meets the eligible needs; risks are managed; within budget.")
+        _demo_isf(approved)
         made += 1
     waiting = _demo_plan(people[1], broker, plan)
     if waiting is not None:
@@ -1217,6 +1223,33 @@ def _save_demo_plans(plan: Plan) -> int:
         made += 1
     made += _demo_plan(people[2], broker, plan, above_reference=True) is not None
     return made
+
+
+#: The demo provider's bank details (a made-up account; the payment file is never sent anywhere).
+DEMO_BANK = {"holder_name": "Demo Care Ltd client account", "sort_code": "309430", "account_number": "00733445"}
+
+
+def _demo_isf(approved) -> None:
+    """The approved plan's ISF in use: offered and accepted by the demo provider, its bank details
+    recorded, this period and the next paid by a payment run (in the payment file), and the first
+    week invoiced, waiting for the finance officer."""
+    provider_user = User.objects.get(username="provider")
+    finance = User.objects.get(username="finance")
+    contracts = isf_services.contracts_offer_for_plan(plan=approved, by=None)
+    if not contracts:
+        return
+    contract = isf_services.contract_accept(contract=contracts[0], by=provider_user)
+    isf_services.payee_account_save(by=finance, organisation=contract.provider, **DEMO_BANK)
+    run = isf_services.payment_run_start(by=finance, trigger=RunTrigger.CONSOLE)
+    isf_services.payment_run_execute(run=run, by=finance)
+    terms = contract.terms.order_by("effective_from", "pk").first()
+    week_end = contract.starts_on + datetime.timedelta(days=6)
+    isf_services.invoice_submit(
+        provider=contract.provider, by=provider_user,
+        draft=InvoiceDraft(number="DEMO-0001", contract=contract.pk, period_start=contract.starts_on,
+                           period_end=week_end, lines=(DraftLine(item=terms.pk, date_from=contract.starts_on,
+                                                                 date_to=week_end, quantity=terms.quantity_per_week,
+                                                                 unit_price_pence=terms.price_pence, number=1),)))
 
 
 def _save_evidence(plan: Plan, org_ids: dict[str, int], progress: bool) -> int:

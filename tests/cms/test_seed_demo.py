@@ -323,3 +323,22 @@ def test_the_demo_brokers_people_have_plans_approved_waiting_and_being_negotiate
     assert negotiation.provider.memberships.filter(user__username="provider").exists()
     assert ApprovalLimit.objects.get(officer__username="contracts").weekly_limit_pence == \
         demo_data.DEMO_APPROVAL_LIMIT_PENCE
+
+
+@pytest.mark.django_db
+def test_the_demo_persons_isf_is_accepted_paid_and_invoiced():
+    from isf.constants import ContractStatus, InvoiceStatus, PaymentStatus
+    from isf.models import Invoice, IsfContract, Payment
+
+    seed()
+
+    contract = IsfContract.objects.get(person__user__username="person")
+    assert contract.status == ContractStatus.ACTIVE
+    assert contract.provider.memberships.filter(user__username="provider").exists()
+    payments = list(Payment.objects.filter(contract=contract).order_by("period_start"))
+    # Support started three weeks ago: this four-week period and the next (due a week ahead) are paid.
+    assert [payment.period_start for payment in payments] == [
+        contract.starts_on, contract.starts_on + datetime.timedelta(weeks=4)]
+    assert {payment.status for payment in payments} == {PaymentStatus.SENT}
+    invoice = Invoice.objects.get(contract=contract)
+    assert invoice.status == InvoiceStatus.VALIDATED and invoice.number == "DEMO-0001"
