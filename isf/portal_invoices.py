@@ -77,42 +77,36 @@ class InvoiceForm(forms.Form):
 
 
 class LineForm(forms.Form):
-    item = forms.ChoiceField(label="Item", required=False,
-                             error_messages={"invalid_choice": "Choose one of the items of your contracts"})
-    date_from = _date("Date from", required=False)
-    date_to = _date("Date to", required=False)
-    quantity = forms.DecimalField(label="Quantity", required=False, max_digits=9, decimal_places=2,
+    """One line. Its fields are required, but a line left empty is skipped: every line is an extra
+    form of the formset, which Django does not validate while it is unchanged. (Marking the fields
+    optional would label each of them "(optional)", though a line needs all of them.)"""
+
+    item = forms.ChoiceField(label="Item",
+                             error_messages={"required": "Choose the item",
+                                             "invalid_choice": "Choose one of the items of your contracts"})
+    date_from = _date("Date from")
+    date_to = _date("Date to")
+    quantity = forms.DecimalField(label="Quantity", max_digits=9, decimal_places=2,
                                   help_text="Hours, visits or days, as agreed. For example, 7.5",
-                                  error_messages={"invalid": "Enter the quantity as a number, like 7.5",
+                                  error_messages={"required": "Enter the quantity",
+                                                  "invalid": "Enter the quantity as a number, like 7.5",
                                                   "max_digits": "Enter a quantity under 10,000,000",
                                                   "max_decimal_places": "Give the quantity to no more than 2 "
                                                                         "decimal places",
                                                   "max_whole_digits": "Enter a quantity under 10,000,000"})
-    unit_price = forms.CharField(label="Unit price in pounds", required=False, max_length=20,
-                                 help_text="The agreed price, for example 24.00")
+    unit_price = forms.CharField(label="Unit price in pounds", max_length=20,
+                                 help_text="The agreed price, for example 24.00",
+                                 error_messages={"required": "Enter the unit price"})
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].choices = [("", "Choose an item"), *((item, item) for item in items)]
 
     def clean_unit_price(self):
-        value = self.cleaned_data["unit_price"].strip()
-        if not value:
-            return None
         try:
-            return money.to_pence(value)
+            return money.to_pence(self.cleaned_data["unit_price"].strip())
         except money.MoneyError as error:
             raise ValidationError(str(error)) from None
-
-    def clean(self):
-        data = super().clean()
-        if self.has_changed():
-            for name, message in (("item", "Choose the item"), ("date_from", "Enter the date from"),
-                                  ("date_to", "Enter the date to"), ("quantity", "Enter the quantity"),
-                                  ("unit_price", "Enter the unit price")):
-                if name not in self.errors and data.get(name) in (None, ""):
-                    self.add_error(name, message)
-        return data
 
 
 LineFormSet = forms.formset_factory(LineForm, extra=MAX_LINES, max_num=MAX_LINES, absolute_max=MAX_LINES)
