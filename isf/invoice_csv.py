@@ -19,13 +19,13 @@ from decimal import Decimal, InvalidOperation
 
 from isf.invoice_checks import DraftLine, InvoiceDraft
 from marketplace import money
+from marketplace.csv_export import csv_text
 
 COLUMNS = ("invoice_number", "contract_reference", "period_start", "period_end", "item", "date_from", "date_to",
            "quantity", "unit_price")
 INVOICE_COLUMNS = ("contract_reference", "period_start", "period_end")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 
@@ -42,19 +42,9 @@ class ParsedUpload:
     broken: set[str] = field(default_factory=set)
 
 
-def safe_cell(value) -> str:
-    """``value`` as a CSV cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def write_rows(rows) -> str:
     """CSV text of ``rows`` with every cell made safe."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def template_csv(example_contract: str = "ISF-000123") -> str:

@@ -7,7 +7,6 @@ such text gets a leading apostrophe. Amounts are written as numbers, which a spr
 as numbers whatever their sign.
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Iterable, Sequence
@@ -25,9 +24,9 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from isf.ledger import StatementLine
 from isf.selectors.statements import PersonStatement, ProviderStatement, RemittanceDetail
+from marketplace.csv_export import csv_text
 from marketplace.money import format_pence, to_pounds
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 PDF_TYPE = "application/pdf"
 
@@ -36,28 +35,9 @@ def council_name() -> str:
     return getattr(settings, "COUNCIL_NAME", "") or "Mixed Market"
 
 
-def safe_cell(value) -> str | Decimal | int:
-    """A value ready for a CSV cell: text that a spreadsheet would run as a formula gets a leading
-    apostrophe; numbers are left as numbers; None is an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int | Decimal):
-        return value
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def statement_csv(rows: Iterable[Sequence]) -> str:
-    """``rows`` as CSV text, each cell made safe with :func:`safe_cell`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue()
+    """``rows`` as CSV text, each cell made safe (:func:`marketplace.csv_export.safe_cell`)."""
+    return csv_text(rows)
 
 
 def pounds(pence: int) -> Decimal:

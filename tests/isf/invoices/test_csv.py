@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from isf import services
 from isf.constants import InvoiceSource, InvoiceStatus
-from isf.invoice_csv import COLUMNS, MAX_ROWS, parse_invoices, safe_cell, template_csv
+from isf.invoice_csv import COLUMNS, MAX_ROWS, parse_invoices, template_csv
+from marketplace.csv_export import safe_cell
 from isf.models import Invoice, InvoiceLine
 from isf.services import InvoiceRefused
 from tests.isf.invoices.factories import active_contract, item_of, last_week, staff_of, submitted
