@@ -14,8 +14,10 @@ from django.shortcuts import render
 from django.urls import path
 
 from brokerage.models import Person
-from isf import statement_files
+from isf import statement_files, stripe_client
+from isf.constants import ContractStatus
 from isf.selectors.statements import person_statement
+from isf.services.card_payments import may_pay_for
 from marketplace.forms import GovukDateField
 from marketplace.scoping import get_visible_or_404
 
@@ -87,6 +89,8 @@ def person_statement_page(request, person_id: int):
     return render(request, "isf/statements/person.html", {
         "person": person, "form": form, "statement": statement, "period": statement_files.period_words(start, end),
         "query": download_query(request),
+        "can_pay_by_card": stripe_client.is_configured() and may_pay_for(request.user, person)
+        and any(contract.status == ContractStatus.ACTIVE for contract in (row.contract for row in statement.contracts)),
     })
 
 

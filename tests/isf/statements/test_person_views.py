@@ -141,3 +141,21 @@ def test_direct_payments_paid_to_the_person_are_shown(client, funded, person_use
     client.force_login(person_user)
     html = client.get(url(funded.person)).content.decode()
     assert "Direct payments paid to you" in html and "£250.00 in these dates" in html
+
+
+PAY_BY_CARD = "Pay your contribution or add money by card"
+
+
+def test_the_person_is_offered_card_payment_only_when_stripe_is_set_up(client, funded, person_user, settings,
+                                                                       council, make_member):
+    client.force_login(person_user)
+    settings.STRIPE_SECRET_KEY = ""
+    assert PAY_BY_CARD not in client.get(url(funded.person)).content.decode()
+
+    settings.STRIPE_SECRET_KEY = "sk_test_statement"
+    html = client.get(url(funded.person)).content.decode()
+    assert PAY_BY_CARD in html and reverse("isf_people:card_pay", args=[funded.person.pk]) in html
+
+    # An officer reads the statement but does not pay into the person's fund.
+    client.force_login(make_member(Role.FINANCE_OFFICER, council))
+    assert PAY_BY_CARD not in client.get(url(funded.person)).content.decode()
