@@ -60,6 +60,31 @@ def _demo_negotiations_path() -> str:
     return f"/portal/{Membership.objects.get(user__username='provider').organisation_id}/negotiations/"
 
 
+def _demo_provider_path(suffix: str):
+    def path() -> str:
+        from marketplace.models import Membership
+
+        return f"/portal/{Membership.objects.get(user__username='provider').organisation_id}/{suffix}"
+
+    return path
+
+
+def _demo_statement_path() -> str:
+    return _demo_person_path() + "isf/"
+
+
+def _demo_invoice_review_path() -> str:
+    from isf.models import Invoice
+
+    return f"/admin/invoices/{Invoice.objects.order_by('pk').first().pk}/"
+
+
+def _demo_run_path() -> str:
+    from isf.models import PaymentRun
+
+    return f"/admin/payment-runs/{PaymentRun.objects.order_by('pk').first().pk}/"
+
+
 PAGES = [
     ("home page", None, "/"),
     ("directory search: text + 3 filters", None, f"{DIRECTORY}?{SEARCH}"),
@@ -81,6 +106,15 @@ PAGES = [
     ("sign-off queue (contract officer)", "contracts", "/admin/plans/"),
     ("sign-off review (contract officer)", "contracts", _demo_review_path),
     ("price negotiations (provider)", "provider", _demo_negotiations_path),
+    ("ISF contracts (provider)", "provider", _demo_provider_path("contracts/")),
+    ("ISF invoices (provider)", "provider", _demo_provider_path("invoices/")),
+    ("ISF statement (provider)", "provider", _demo_provider_path("statement/")),
+    ("ISF statement (person)", "person", _demo_statement_path),
+    ("ISF invoices queue (finance)", "finance", "/admin/invoices/"),
+    ("ISF invoice review (finance)", "finance", _demo_invoice_review_path),
+    ("payment runs (finance)", "finance", "/admin/payment-runs/"),
+    ("payment run (finance)", "finance", _demo_run_path),
+    ("API: ISF invoices (provider)", "provider", "/api/v1/isf-invoices/"),
 ]
 
 
