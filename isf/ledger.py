@@ -5,7 +5,8 @@ that add up to zero. Nothing here changes or deletes a row: a mistake is undone 
 :func:`reverse`, which posts the same entries negated. Balances are never stored; they are the sum
 of an account's entries (:func:`balance`, :func:`balances`, :func:`statement`).
 
-Rules that :func:`post` enforces for every caller:
+Rules that :func:`post` enforces for every caller (and :func:`post_many`, which posts a batch in a
+fixed number of queries, for each posting of the batch):
 - entries balance, there are at least two, and each amount is a non-zero whole number of pence;
 - a contract's fund (money the provider holds for the person) never goes below zero: the fund's
   account row is locked before its balance is read, so two postings cannot both spend the same
@@ -112,36 +113,184 @@ def _checked_entries(entries) -> list[tuple[Account, int]]:
     return checked
 
 
-def _existing(key: str, entries: list[tuple[Account, int]]) -> LedgerTransaction | None:
-    """The transaction already posted under ``key``, if it has the same entries; raises if it has
-    different ones."""
-    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if existing is None:
-        return None
-    posted = Counter(existing.entries.values_list("account_id", "amount_pence"))
-    if posted != Counter((account.pk, amount) for account, amount in entries):
-        raise ValidationError(f"A different transaction was already posted for {key}")
-    return existing
+@dataclass(frozen=True)
+class Posting:
+    """One transaction to post with :func:`post_many`: the same fields as :func:`post`'s keyword
+    arguments, less ``by`` (one actor posts a whole batch)."""
+
+    kind: str
+    description: str
+    occurred_on: datetime.date
+    entries: list[tuple[Account, int]]
+    contract: IsfContract | None = None
+    idempotency_key: str | None = None
+    reverses: LedgerTransaction | None = None
 
 
-def _refuse_overdrawn_funds(entries: list[tuple[Account, int]]) -> None:
-    """Lock each contract fund the entries take money from, then refuse if any would go below zero."""
-    change: dict[int, int] = {}
-    for account, amount in entries:
-        if account.kind == AccountKind.CONTRACT_FUND:
-            change[account.pk] = change.get(account.pk, 0) + amount
-    taken = sorted(pk for pk, amount in change.items() if amount < 0)
+@dataclass
+class _Checked:
+    posting: Posting
+    description: str
+    key: str | None
+    entries: list[tuple[Account, int]]
+
+    def same_entries(self, other: Counter) -> bool:
+        return other == Counter((account.pk, amount) for account, amount in self.entries)
+
+
+def _checked(posting: Posting) -> _Checked:
+    """``posting`` with its description and key tidied, or ``ValidationError`` for a rule that
+    needs nothing from the database."""
+    if posting.kind not in TransactionKind.values:
+        raise ValidationError(f"{posting.kind} is not a kind of transaction")
+    if (posting.kind == TransactionKind.REVERSAL) != (posting.reverses is not None):
+        raise ValidationError("A reversal, and only a reversal, names the transaction it undoes")
+    description = (posting.description or "").strip()
+    if not description:
+        raise ValidationError("Describe the transaction")
+    occurred_on = posting.occurred_on
+    if not isinstance(occurred_on, datetime.date) or isinstance(occurred_on, datetime.datetime):
+        raise ValidationError("Give the date the transaction took place")
+    return _Checked(posting=posting, description=description[:300], key=posting.idempotency_key or None,
+                    entries=_checked_entries(posting.entries))
+
+
+def _already_posted(batch: list[_Checked]) -> dict[str, LedgerTransaction]:
+    """The transactions already posted under the batch's keys, in one query; raises when one has
+    different entries from the posting that names its key."""
+    keys = {item.key for item in batch if item.key is not None}
+    if not keys:
+        return {}
+    found: dict[str, LedgerTransaction] = {}
+    posted: dict[str, Counter] = {}
+    for entry in Entry.objects.filter(transaction__idempotency_key__in=keys).select_related("transaction"):
+        key = entry.transaction.idempotency_key
+        found.setdefault(key, entry.transaction)
+        posted.setdefault(key, Counter())[(entry.account_id, entry.amount_pence)] += 1
+    for item in batch:
+        if item.key in found and not item.same_entries(posted[item.key]):
+            raise ValidationError(f"A different transaction was already posted for {item.key}")
+    return found
+
+
+def _refuse_second_reversals(batch: list[_Checked]) -> None:
+    originals = [item.posting.reverses.pk for item in batch if item.posting.reverses is not None]
+    if not originals:
+        return
+    if len(set(originals)) < len(originals) or LedgerTransaction.objects.filter(reverses__in=originals).exists():
+        raise ValidationError("That transaction has already been reversed")
+
+
+def _refuse_overdrawn_funds(batch: list[_Checked]) -> None:
+    """Lock each contract fund the batch takes money from, then refuse if any would go below zero
+    after any posting, taken in order (as if they were posted one by one)."""
+    changes: list[dict[int, int]] = []
+    taken: set[int] = set()
+    funds: dict[int, Account] = {}
+    for item in batch:
+        change: dict[int, int] = {}
+        for account, amount in item.entries:
+            if account.kind == AccountKind.CONTRACT_FUND:
+                change[account.pk] = change.get(account.pk, 0) + amount
+                funds[account.pk] = account
+        taken.update(pk for pk, amount in change.items() if amount < 0)
+        changes.append(change)
     if not taken:
         return
     # Locked in primary-key order, so two postings touching the same funds cannot deadlock.
-    locked = list(Account.objects.select_for_update(of=("self",)).filter(pk__in=taken).order_by("pk"))
+    locked = list(Account.objects.select_for_update(of=("self",)).filter(pk__in=sorted(taken)).order_by("pk"))
     held = balances(locked)
-    for account in locked:
-        if held[account.pk] + change[account.pk] < 0:
-            raise ValidationError(f"{account.name} holds too little: this would take it below zero")
+    names = {account.pk: account.name for account in locked}
+    for change in changes:
+        for pk, amount in change.items():
+            if pk not in held:
+                continue  # only ever paid into in this batch: it cannot go below zero
+            held[pk] += amount
+            if held[pk] < 0:
+                raise ValidationError(f"{names[pk]} holds too little: this would take it below zero")
+
+
+def _insert(batch: list[_Checked], by: User | None) -> list[LedgerTransaction]:
+    """Write the batch's transactions, entries and audit events: three inserts however many."""
+    rows = LedgerTransaction.objects.bulk_create([
+        LedgerTransaction(kind=item.posting.kind, description=item.description,
+                          occurred_on=item.posting.occurred_on, contract=item.posting.contract,
+                          idempotency_key=item.key, reverses=item.posting.reverses, created_by=by)
+        for item in batch])
+    Entry.objects.bulk_create(Entry(transaction=row, account=account, amount_pence=amount)
+                              for row, item in zip(rows, batch) for account, amount in item.entries)
+    audit.record_many(actor=by, events=[
+        {"verb": "ledger.posted", "target": row,
+         "organisation": item.posting.contract.provider if item.posting.contract is not None else None,
+         "after": {"kind": item.posting.kind, "description": row.description,
+                   "occurred_on": item.posting.occurred_on.isoformat(),
+                   "contract": item.posting.contract.pk if item.posting.contract is not None else None,
+                   "idempotency_key": item.key,
+                   "reverses": item.posting.reverses.pk if item.posting.reverses is not None else None,
+                   "entries": [[account.pk, amount] for account, amount in item.entries]}}
+        for row, item in zip(rows, batch)])
+    return rows
+
+
+# A batch that meets the database's unique keys (another posting of the same event, or a second
+# reversal, committed meanwhile) is read again and retried; the second read explains the clash.
+_ATTEMPTS = 3
 
 
 @transaction.atomic
+def post_many(postings: list[Posting], *, by: User | None = None) -> list[LedgerTransaction]:
+    """Post each of ``postings`` by ``by`` and return their transactions, in the same order.
+
+    Enforces every rule of :func:`post` for each posting, and refuses the whole batch (nothing is
+    written) with the ``ValidationError`` of the first posting that breaks one. Funds are checked
+    as if the postings were posted one after another in the order given: two postings that
+    together take a fund below zero are refused. A posting whose key was already used for the
+    same entries (before, or earlier in the batch) returns that transaction. A constant number of
+    queries however many postings: one for existing keys, one to lock the funds taken from and one
+    for their balances (only when a posting takes from a fund), one for reversals already posted
+    (only when the batch has reversals), and one insert each of transactions, entries and audit
+    events (``ledger.posted``).
+    """
+    batch = [_checked(posting) for posting in postings]
+    # Postings of the same event within the batch: the first is posted, the others return it.
+    first_of: dict[str, int] = {}
+    same_as: dict[int, int] = {}
+    for index, item in enumerate(batch):
+        if item.key is None:
+            continue
+        if item.key in first_of:
+            earlier = batch[first_of[item.key]]
+            if not item.same_entries(Counter((account.pk, amount) for account, amount in earlier.entries)):
+                raise ValidationError(f"A different transaction was already posted for {item.key}")
+            same_as[index] = first_of[item.key]
+        else:
+            first_of[item.key] = index
+    unique = [index for index in range(len(batch)) if index not in same_as]
+
+    for attempt in range(_ATTEMPTS):
+        existing = _already_posted([batch[index] for index in unique])
+        to_post = [index for index in unique if batch[index].key not in existing]
+        _refuse_second_reversals([batch[index] for index in to_post])
+        _refuse_overdrawn_funds([batch[index] for index in to_post])
+        if not to_post:
+            rows = []
+            break
+        try:
+            with transaction.atomic():
+                rows = _insert([batch[index] for index in to_post], by)
+            break
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    result: dict[int, LedgerTransaction] = dict(zip(to_post, rows))
+    for index in unique:
+        if index not in result:
+            result[index] = existing[batch[index].key]
+    for index, first in same_as.items():
+        result[index] = result[first]
+    return [result[index] for index in range(len(batch))]
+
+
 def post(*, kind: str, description: str, occurred_on: datetime.date, entries: list[tuple[Account, int]],
          by: User | None = None, contract: IsfContract | None = None, idempotency_key: str | None = None,
          reverses: LedgerTransaction | None = None) -> LedgerTransaction:
@@ -150,48 +299,12 @@ def post(*, kind: str, description: str, occurred_on: datetime.date, entries: li
     Raises ``ValidationError`` when the entries do not add up to zero, there are fewer than two,
     an amount is zero or not a whole number of pence (bool, float, a Decimal with a fraction),
     the posting would take a contract's fund below zero, ``idempotency_key`` was already used for
-    different entries, or ``reverses`` does not fit ``kind`` (see :func:`reverse`). With a key
-    already used for the same entries, returns that transaction unchanged and writes nothing.
-    Writes the audit event ``ledger.posted``.
+    different entries, or ``reverses`` does not fit ``kind`` or was already reversed (see
+    :func:`reverse`). With a key already used for the same entries, returns that transaction
+    unchanged and writes nothing. Writes the audit event ``ledger.posted``.
     """
-    if kind not in TransactionKind.values:
-        raise ValidationError(f"{kind} is not a kind of transaction")
-    if (kind == TransactionKind.REVERSAL) != (reverses is not None):
-        raise ValidationError("A reversal, and only a reversal, names the transaction it undoes")
-    description = (description or "").strip()
-    if not description:
-        raise ValidationError("Describe the transaction")
-    if not isinstance(occurred_on, datetime.date) or isinstance(occurred_on, datetime.datetime):
-        raise ValidationError("Give the date the transaction took place")
-    checked = _checked_entries(entries)
-    idempotency_key = idempotency_key or None
-    if idempotency_key is not None and (existing := _existing(idempotency_key, checked)) is not None:
-        return existing
-
-    _refuse_overdrawn_funds(checked)
-    try:
-        with transaction.atomic():
-            posted = LedgerTransaction.objects.create(
-                kind=kind, description=description[:300], occurred_on=occurred_on, contract=contract,
-                idempotency_key=idempotency_key, reverses=reverses, created_by=by)
-    except IntegrityError:
-        # Another posting of the same event, or reversal of the same transaction, won the race.
-        if idempotency_key is not None and (existing := _existing(idempotency_key, checked)) is not None:
-            return existing
-        if reverses is not None:
-            raise ValidationError("That transaction has already been reversed") from None
-        raise
-    Entry.objects.bulk_create(Entry(transaction=posted, account=account, amount_pence=amount)
-                              for account, amount in checked)
-    audit.record(
-        actor=by, verb="ledger.posted", target=posted,
-        organisation=contract.provider if contract is not None else None,
-        after={"kind": kind, "description": posted.description, "occurred_on": occurred_on.isoformat(),
-               "contract": contract.pk if contract is not None else None, "idempotency_key": idempotency_key,
-               "reverses": reverses.pk if reverses is not None else None,
-               "entries": [[account.pk, amount] for account, amount in checked]},
-    )
-    return posted
+    return post_many([Posting(kind=kind, description=description, occurred_on=occurred_on, entries=entries,
+                              contract=contract, idempotency_key=idempotency_key, reverses=reverses)], by=by)[0]
 
 
 @transaction.atomic

@@ -8,21 +8,13 @@ return) is prefixed with a single quote, so a spreadsheet opening the file never
 formula.
 """
 
-import csv
-import io
-
 from isf.constants import Gateway, PaymentStatus
 from isf.gateways.payment_file import payee_account
 from isf.models import Payment, PaymentRun
+from marketplace.csv_export import csv_text
 from marketplace.money import to_pounds
 
 HEADER = ["payee_name", "sort_code", "account_number", "amount", "reference", "payment_key"]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def file_payments(run: PaymentRun):
@@ -34,13 +26,11 @@ def file_payments(run: PaymentRun):
 
 def payment_file_csv(run: PaymentRun) -> str:
     """The run's payment file as CSV text: a header and one row per payment (see the module)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    rows = [HEADER]
     for payment in file_payments(run):
         account = payee_account(payment)
         holder, sort_code, number = ((account.holder_name, account.sort_code, account.account_number)
                                      if account is not None else ("", "", ""))
-        writer.writerow([_cell(value) for value in (holder, sort_code, number, f"{to_pounds(payment.amount_pence)}",
-                                                    payment.gateway_reference, payment.idempotency_key)])
-    return out.getvalue()
+        rows.append([holder, sort_code, number, f"{to_pounds(payment.amount_pence)}", payment.gateway_reference,
+                     payment.idempotency_key])
+    return csv_text(rows)

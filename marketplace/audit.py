@@ -34,9 +34,31 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("audit.record must run inside the change's transaction")
+    event = _event(actor=actor, verb=verb, target=target, before=before, after=after, reason=reason,
+                   organisation=organisation)
+    event.save(force_insert=True)
+    return event
+
+
+def record_many(*, actor: User | None, events: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+    """Append many events by ``actor`` in one insert, each exactly as :func:`record` writes it.
+
+    Each of ``events`` holds :func:`record`'s other keyword arguments (``verb``, ``target`` and
+    optionally ``before``, ``after``, ``reason``, ``organisation``). For changes made in bulk (a
+    payment run's chunk), where one insert per event would cost a query per row. Raises
+    ``TransactionManagementError`` outside a transaction, as :func:`record` does.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("audit.record_many must run inside the change's transaction")
+    rows = [_event(actor=actor, **event) for event in events]
+    return AuditEvent.objects.bulk_create(rows) if rows else []
+
+
+def _event(*, actor: User | None, verb: str, target: models.Model, before: dict | None = None,
+           after: dict | None = None, reason: str = "", organisation: Organisation | None = None) -> AuditEvent:
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_label=(f"{actor} <{actor.email}>" if actor else "system"),
         organisation=organisation,

@@ -4,12 +4,14 @@ PostgreSQL).
 It builds its own throwaway rows with ``bulk_create`` (people, approved plans with agreed budgets
 and one ISF line each, contracts with their terms, a hundred contracts per provider, the providers'
 bank details), starting today so each contract has one period due, then times
-``payment_run_start`` and ``payment_run_execute`` with the payment file gateway. The run pays
-every active contract in the database, so on a seeded database the demo contracts are counted
-too. Ledger rows cannot be deleted, so the rows stay: run it on a database kept for benchmarks.
+``payment_run_start`` and ``payment_run_execute`` with the payment file gateway, which records
+and sends each chunk of contracts in a fixed number of queries. The run pays every active
+contract in the database, so on a seeded database the demo contracts are counted too. Ledger
+rows cannot be deleted, so the rows stay: run it on a database kept for benchmarks.
 """
 
 import datetime
+import os
 import time
 import uuid
 from decimal import Decimal
@@ -117,3 +119,5 @@ def run(stdout, *, contracts: int = 10_000) -> None:
     stdout.write(f"payment run: {checked} contracts in {elapsed:.1f} s ({checked / elapsed:.0f} contracts/s), "
                  f"{counter.count} queries; {payment_run.payments_made} payments, "
                  f"{len(payment_run.failures)} failures")
+    # Timings on a shared machine mean little without how busy it was.
+    stdout.write("payment run: load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -42,6 +42,9 @@ class GatewayError(Exception):
 
 class PaymentGateway(Protocol):
     name: str
+    # True when sending makes no network call (a payment file): the run then sends a chunk of
+    # payments in one transaction. A network gateway sends each in its own.
+    batch_safe: bool
 
     def send(self, payment: Payment) -> Sent: ...
 

@@ -46,6 +46,8 @@ def payee_name(payment: Payment) -> str:
 
 class PaymentFileGateway:
     name = Gateway.PAYMENT_FILE
+    # Sending makes no network call, so a payment run sends a chunk of payments in one transaction.
+    batch_safe = True
 
     def send(self, payment: Payment) -> Sent:
         """Take ``payment`` as a line of the payment file. Raises ``GatewayError`` (not retryable)

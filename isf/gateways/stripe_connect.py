@@ -14,6 +14,7 @@ RETRY_LATER = "Stripe did not answer in time; it will be retried with the same k
 
 class StripeConnectGateway:
     name = Gateway.STRIPE
+    batch_safe = False  # a network call per payment, each in its own transaction
 
     def send(self, payment: Payment) -> Sent:
         """Transfer ``payment.amount_pence`` to the provider's connected account and return the

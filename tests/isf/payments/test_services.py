@@ -229,11 +229,16 @@ def test_a_payee_without_bank_details_is_a_failure_retried_with_the_same_key(run
     assert payment.idempotency_key in payment_file_csv(later)
 
 
-def test_a_crash_after_sending_is_recovered_without_a_second_payment(run_payments, monkeypatch):
+@pytest.mark.parametrize("batch_safe, recorder", [(True, "_record_sent_many"), (False, "_record_sent")],
+                         ids=["a chunk in one transaction", "one transaction each"])
+def test_a_crash_after_sending_is_recovered_without_a_second_payment(run_payments, monkeypatch, batch_safe,
+                                                                     recorder):
+    from isf.gateways.payment_file import PaymentFileGateway
     from isf.services import payments as module
 
+    monkeypatch.setattr(PaymentFileGateway, "batch_safe", batch_safe)
     paid_contract()
-    real = module._record_sent
+    real = getattr(module, recorder)
     calls = {"n": 0}
 
     def crash_once(*args, **kwargs):
@@ -242,7 +247,7 @@ def test_a_crash_after_sending_is_recovered_without_a_second_payment(run_payment
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "_record_sent", crash_once)
+    monkeypatch.setattr(module, recorder, crash_once)
     run = services.payment_run_start(by=None, trigger="command", run_on=START)
     with pytest.raises(RuntimeError):
         services.payment_run_execute(run=run)
@@ -351,3 +356,34 @@ def test_the_payment_file_neutralises_cells_a_spreadsheet_would_run(run_payments
     run = run_payments()
     row = payment_file_csv(run).splitlines()[1]
     assert row.startswith('"\'=HYPERLINK(""http://evil.example"")",309430,00733445,1376.00,')
+
+
+@pytest.mark.parametrize("batch_safe", [True, False], ids=["a chunk in one transaction", "one transaction each"])
+def test_sending_a_chunk_at_once_writes_the_same_history_as_one_by_one(run_payments, monkeypatch, batch_safe):
+    from isf.gateways.payment_file import PaymentFileGateway
+
+    monkeypatch.setattr(PaymentFileGateway, "batch_safe", batch_safe)
+    paid, unpaid = paid_contract(), paid_contract(with_bank=False)
+    first = run_payments()
+    bank_details(organisation=unpaid.provider)
+    second = run_payments(run_on=START + datetime.timedelta(days=1))
+
+    def history(contract):
+        payment = Payment.objects.get(contract=contract)
+        return [(event.verb, event.before, event.after, event.reason, event.organisation_id, event.actor_label)
+                for event in AuditEvent.objects.for_object(payment).order_by("pk")]
+
+    provider = paid.provider_id
+    assert history(paid) == [
+        ("payment.recorded", {}, history(paid)[0][2], "", provider, "system"),
+        ("payment.sent", {"status": "pending"}, {"status": "sent"}, f"Sent in payment run {first.reference}",
+         provider, "system")]
+    reason = f"{unpaid.provider.name} has no bank details"
+    assert history(unpaid)[1:] == [
+        ("payment.failed", {"status": "pending"}, {"status": "failed"}, reason, unpaid.provider_id, "system"),
+        ("payment.sent", {"status": "failed"}, {"status": "sent"}, f"Sent in payment run {second.reference}",
+         unpaid.provider_id, "system")]
+    payment = Payment.objects.get(contract=unpaid)
+    assert (payment.attempts, payment.last_error, payment.run_id, payment.gateway_reference) == (
+        2, "", second.pk, f"ISF{unpaid.pk} 060426")
+    assert payment.sent_at is not None
