@@ -34,9 +34,10 @@ def stripe_webhook(request):
         # 409 so that Stripe tries again once the payment run has recorded the transfer.
         return JsonResponse({"error": f"{error}; send it again later"}, status=409)
     except Exception:
-        # The transaction was rolled back: nothing of the event is stored, and Stripe retries.
+        # The transaction was rolled back: nothing of the event is stored. 503 says "not now", and
+        # Stripe delivers it again later; the error is logged for the council's support team.
         logger.exception("Stripe event %s could not be handled", event.get("id"))
-        return JsonResponse({"error": "The event could not be handled now; nothing was recorded"}, status=500)
+        return JsonResponse({"error": "The event could not be handled now; nothing was recorded"}, status=503)
     if record.repeated:
         return JsonResponse({"status": "already handled", "outcome": record.outcome})
     return JsonResponse({"status": "handled", "outcome": record.outcome})

@@ -210,7 +210,7 @@ def test_a_failure_while_applying_an_event_leaves_nothing_behind(deliver, sent, 
 
     response = deliver(make_event("transfer.created", transfer(sent)))
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert "nothing was recorded" in response.json()["error"]
     assert StripeEvent.objects.count() == 0
 
