@@ -16,7 +16,9 @@ from isf import services
 from isf.constants import ContractStatus, InvoiceStatus, PaymentStatus, RunStatus, RunTrigger, SurplusStatus
 from isf.models import ContractTerms, Invoice, IsfContract, PayeeAccount, Payment, PaymentRun
 from marketplace.constants import Role
+from marketplace.money import format_pence, to_pounds
 from tests.browser.conftest import SCREENSHOTS, axe_violations
+from tests.conftest import wait_until
 from tests.isf.factories_contracts import approve, isf_plan
 from tests.isf.invoices.factories import release
 from tests.isf.payments.factories import direct_payment_plan, paid_contract
@@ -249,7 +251,7 @@ def test_provider_accepts_a_contract_and_gets_an_invoice_approved(
 
 
 def test_finance_officer_runs_a_payment_run_and_confirms_the_file(
-        live_server, page, check_accessible, make_member):
+        live_server, page, check_accessible, make_member, task_worker):
     finance = make_member(Role.FINANCE_OFFICER, CouncilFactory(), username="fran")
     first, second = paid_contract(), paid_contract()
     unpaid = paid_contract(with_bank=False)
@@ -265,14 +267,16 @@ def test_finance_officer_runs_a_payment_run_and_confirms_the_file(
 
     page.get_by_role("button", name="Start a payment run").click()
     page.wait_for_url(re.compile(r".*/admin/payment-runs/\d+/$"))
-    run = PaymentRun.objects.get()
-    assert run.status == RunStatus.COMPLETED
+    # Run in process on the embedded set-up; by a real Celery worker through Redis otherwise,
+    # while the page refreshes itself.
+    run = wait_until(lambda: PaymentRun.objects.filter(status=RunStatus.COMPLETED).first())
+    page.reload()
     sent = list(Payment.objects.filter(run=run, status=PaymentStatus.SENT).order_by("pk"))
     assert {payment.contract_id for payment in sent} == {first.pk, second.pk}
     assert page.locator("#run-status").inner_text() == run.get_status_display()
     assert page.locator("#payments-made").inner_text() == "2"
     total = sum(payment.amount_pence for payment in sent)
-    assert page.locator("#total").inner_text() == f"£{total / 100:,.2f}"
+    assert page.locator("#total").inner_text() == format_pence(total)
     failure = page.locator("#failures tbody tr")
     assert failure.count() == 1
     assert failure.get_by_text(f"{missing} has no bank details").is_visible()
@@ -297,7 +301,7 @@ def test_finance_officer_runs_a_payment_run_and_confirms_the_file(
     assert [row["payment_key"] for row in rows] == [payment.idempotency_key for payment in sent]
     assert {row["payee_name"] for row in rows} == {"Acme Care Ltd"}
     assert {row["sort_code"] for row in rows} == {"309430"}
-    assert [row["amount"] for row in rows] == [f"{payment.amount_pence / 100:.2f}" for payment in sent]
+    assert [row["amount"] for row in rows] == [str(to_pounds(payment.amount_pence)) for payment in sent]
     assert missing not in text
 
     page.get_by_role("button", name="Confirm the bank has paid this file").click()

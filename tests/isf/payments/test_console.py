@@ -8,6 +8,7 @@ from isf.constants import PaymentStatus, RunStatus, RunTrigger
 from isf.models import Payment, PaymentRun
 from isf.services import payment_run_execute, payment_run_start
 from marketplace.constants import Role
+from tests.conftest import wait_until
 from tests.isf.payments.factories import START, paid_contract
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +28,16 @@ def today(monkeypatch):
     return START
 
 
-def test_a_finance_officer_starts_a_run_and_sees_the_summary(client, finance_officer, today,
-                                                             django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_finance_officer_starts_a_run_and_sees_the_summary(client, finance_officer, today, task_worker):
+    """The button queues the run: run in process on the embedded set-up, by a real Celery worker
+    through Redis otherwise."""
     contract = paid_contract()
     login(client, finance_officer)
     page = client.get(reverse("isf_payment_runs"))
     assert page.status_code == 200 and "Start a payment run" in page.content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("isf_payment_runs"))
-    run = PaymentRun.objects.get()
+    response = client.post(reverse("isf_payment_runs"))
+    run = wait_until(lambda: PaymentRun.objects.filter(status=RunStatus.COMPLETED).first())
     assert response.status_code == 302 and response.url == reverse("isf_payment_run", args=[run.pk])
     assert (run.trigger, run.started_by, run.status) == (RunTrigger.CONSOLE, finance_officer, RunStatus.COMPLETED)
     html = client.get(response.url).content.decode()
