@@ -26,9 +26,9 @@ from isf.models import PayeeAccount, Payment, PaymentRun
 from tests.isf.factories_ledger import ledger_contract
 from tests.isf.stripe.fake_connect import FakeConnect
 
-SECRET_KEY = "sk_test_h2stripe"
-WEBHOOK_SECRET = "whsec_h2stripetestsecret"
-PUBLISHABLE_KEY = "pk_test_h2stripe"
+SECRET_KEY = "sk_test_mixedmarket"
+WEBHOOK_SECRET = "whsec_mixedmarkettestsecret"
+PUBLISHABLE_KEY = "pk_test_mixedmarket"
 WEBHOOK_PATH = "/webhooks/stripe/"
 
 _references = itertools.count(1)
@@ -133,7 +133,7 @@ def isf_payment(contract=None, *, status=PaymentStatus.PENDING, amount_pence: in
     ledger, to be sent by Stripe; ``status`` as given."""
     contract = contract or ledger_contract()
     number = next(_references)
-    run = PaymentRun.objects.create(reference=f"RUN-H2-{number:05d}", run_on=period_start - datetime.timedelta(days=7),
+    run = PaymentRun.objects.create(reference=f"RUN-STRIPE-{number:05d}", run_on=period_start - datetime.timedelta(days=7),
                                     covers_until=period_start, gateway=Gateway.STRIPE, trigger=RunTrigger.COMMAND)
     release = ledger.post(
         kind=TransactionKind.RELEASE, description=f"Release for {contract.reference}",

@@ -140,7 +140,7 @@ def test_localstripe_delivers_the_webhook_to_the_running_site(live_server, local
     payer = UserFactory()
     contract.person.user = payer
     contract.person.save(update_fields=["user"])
-    config = f"{localstripe_url}/_config/webhooks/h2-live"
+    config = f"{localstripe_url}/_config/webhooks/mixed-market-live"
     def register(url: str):
         body = urllib.parse.urlencode({"url": url, "secret": WEBHOOK_SECRET}).encode()
         urllib.request.urlopen(urllib.request.Request(config, data=body, method="POST"), timeout=5).close()

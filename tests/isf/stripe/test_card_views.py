@@ -73,7 +73,7 @@ def test_paying_goes_to_the_pay_page_with_the_card_form(client, on_localstripe, 
     assert "Pay £42.50 by card" in pay_page
     assert f'src="{on_localstripe}/js.stripe.com/v3/"' in pay_page
     assert f'data-client-secret="{card_payment.payment_intent_id}_secret_' in pay_page
-    assert 'data-publishable-key="pk_test_h2stripe"' in pay_page
+    assert 'data-publishable-key="pk_test_mixedmarket"' in pay_page
 
 
 def test_posting_the_same_form_twice_makes_one_payment(client, on_localstripe, contract, payer):
