@@ -54,6 +54,17 @@ def requested_format(request) -> str:
     return wanted
 
 
+def statement_download(wanted: str, statement, kind: str) -> HttpResponse | None:
+    """The ``kind`` ("person" or "provider") statement as the CSV or PDF file asked for; None for
+    the page itself."""
+    if wanted not in {"csv", "pdf"}:
+        return None
+    render_file = getattr(statement_files, f"{kind}_statement_{wanted}")
+    filename = getattr(statement_files, f"{kind}_statement_filename")(statement, wanted)
+    content_type = statement_files.CSV_TYPE if wanted == "csv" else statement_files.PDF_TYPE
+    return statement_files.file_response(render_file(statement), content_type=content_type, filename=filename)
+
+
 def bad_period_download(form: PeriodForm) -> HttpResponse:
     """A download asked for with dates that are not valid: say what to fix rather than send a file."""
     problems = "; ".join(str(error) for errors in form.errors.values() for error in errors)
@@ -78,14 +89,8 @@ def person_statement_page(request, person_id: int):
         return render(request, "isf/statements/person.html",
                       {"person": person, "form": form, "statement": None}, status=400)
     statement = person_statement(person, start=start, end=end)
-    if wanted == "csv":
-        return statement_files.file_response(
-            statement_files.person_statement_csv(statement), content_type=statement_files.CSV_TYPE,
-            filename=statement_files.person_statement_filename(statement, "csv"))
-    if wanted == "pdf":
-        return statement_files.file_response(
-            statement_files.person_statement_pdf(statement), content_type=statement_files.PDF_TYPE,
-            filename=statement_files.person_statement_filename(statement, "pdf"))
+    if (download := statement_download(wanted, statement, "person")) is not None:
+        return download
     return render(request, "isf/statements/person.html", {
         "person": person, "form": form, "statement": statement, "period": statement_files.period_words(start, end),
         "query": download_query(request),

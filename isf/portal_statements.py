@@ -18,7 +18,13 @@ from django.urls import path, reverse
 
 from isf import services, statement_files
 from isf.models import PayeeAccount, Remittance
-from isf.people_views import bad_period_download, download_query, requested_format, statement_period
+from isf.people_views import (
+    bad_period_download,
+    download_query,
+    requested_format,
+    statement_download,
+    statement_period,
+)
 from isf.selectors.statements import provider_remittances, provider_statement, remittance_detail
 from isf.services.payees import mask, payee_can_edit_organisation
 from providers.portal import provider_organisation_or_404
@@ -35,14 +41,8 @@ def statement_page(request, org_id: int):
         return render(request, "isf/statements/provider.html",
                       {"organisation": organisation, "form": form, "statement": None}, status=400)
     statement = provider_statement(organisation, start=start, end=end)
-    if wanted == "csv":
-        return statement_files.file_response(
-            statement_files.provider_statement_csv(statement), content_type=statement_files.CSV_TYPE,
-            filename=statement_files.provider_statement_filename(statement, "csv"))
-    if wanted == "pdf":
-        return statement_files.file_response(
-            statement_files.provider_statement_pdf(statement), content_type=statement_files.PDF_TYPE,
-            filename=statement_files.provider_statement_filename(statement, "pdf"))
+    if (download := statement_download(wanted, statement, "provider")) is not None:
+        return download
     return render(request, "isf/statements/provider.html", {
         "organisation": organisation, "form": form, "statement": statement,
         "period": statement_files.period_words(start, end), "query": download_query(request),
