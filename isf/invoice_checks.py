@@ -122,9 +122,16 @@ class InvoiceContext:
     awaiting_pence: dict[int, dict[int | None, int]] = field(default_factory=lambda: defaultdict(dict))
 
     def __post_init__(self):
-        self.by_reference = {contract.reference.casefold(): contract for contract in self.contracts.values()}
         self._terms: dict[int, list[ContractTerms]] = {}
         self._pending = 0
+        self.index()
+
+    def index(self, terms: dict[int, list[ContractTerms]] | None = None) -> None:
+        """Index the contracts by reference, with their terms when given (else they are read
+        from ``contract.terms`` when first needed)."""
+        self.by_reference = {contract.reference.casefold(): contract for contract in self.contracts.values()}
+        for contract_id, rows in (terms or {}).items():
+            self._terms[contract_id] = sorted(rows, key=lambda t: (t.effective_from, t.pk))
 
     def contract_for(self, key) -> IsfContract | None:
         if isinstance(key, int) and not isinstance(key, bool):

@@ -9,7 +9,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from isf import ledger
@@ -24,7 +26,7 @@ from isf.invoice_checks import (
     Problem,
     check_invoice,
 )
-from isf.models import Account, ContractTerms, Invoice, InvoiceLine, InvoiceQuery, IsfContract
+from isf.models import Account, ContractTerms, Entry, Invoice, InvoiceLine, InvoiceQuery, IsfContract
 from marketplace.constants import PROVIDER_ROLES
 from marketplace.models import Organisation, User
 from marketplace.permissions import is_council_officer, organisation_ids
@@ -64,38 +66,40 @@ def _invoice_queries(user: User, queryset: QuerySet) -> QuerySet:
 
 # What the checks read ----------------------------------------------------------------------------
 
+# The fields the checks read; the rest stay deferred (and are loaded if anything asks for them).
+CONTRACT_FIELDS = ("id", "reference", "person_id", "provider_id", "listing_id", "status", "starts_on", "ends_on",
+                   "payment_weeks", "surplus_carry_weeks", "flexible_use")
+TERMS_FIELDS = ("id", "contract_id", "plan_id", "plan_line_id", "effective_from", "item", "unit",
+                "quantity_per_week", "price_pence", "weekly_pence")
+
+
 def invoice_context(provider: Organisation | int, contract_ids: Iterable[int] = (), *,
                     references: Iterable[str] = (), numbers: Iterable[str] | None = None,
                     today: datetime.date | None = None) -> InvoiceContext:
     """Everything :func:`isf.invoice_checks.invoice_problems` needs to check invoices of
     ``provider`` against the contracts named by id (``contract_ids``) or reference
-    (``references``), in five queries however many invoices and lines: the provider's contracts
-    among them (with their funds), their terms, the funds' balances, the lines of live invoices on those
+    (``references``), in three queries however many invoices and lines: the provider's contracts
+    among them with their terms and their funds' balances, the lines of live invoices on those
     contracts (with the totals of those not yet drawn down) and the provider's invoice numbers
     already used (only ``numbers`` when given). Another provider's contract is never loaded, so it is
-    "not found"."""
+    "not found".
+
+    This runs for every invoice a provider submits, so it reads plain rows and builds the model
+    instances itself: the checks need no more, and the ORM's prefetching would cost more than
+    the queries."""
     provider_id = provider.pk if isinstance(provider, Organisation) else int(provider)
     ids = {int(value) for value in contract_ids if value is not None}
     refs = {value.strip() for value in references if value and value.strip()}
-    # References are ours (ISF-000123): a provider typing one in lower case still finds it.
-    wanted = Q(pk__in=ids) | Q(reference__in=refs | {ref.upper() for ref in refs})
-    fund_account = Account.objects.filter(kind=AccountKind.CONTRACT_FUND, contract=OuterRef("pk")).values("pk")[:1]
-    contracts = list(IsfContract.objects.filter(provider_id=provider_id).filter(wanted)
-                     .annotate(fund_account_id=Subquery(fund_account))
-                     .prefetch_related(Prefetch("terms",
-                                                queryset=ContractTerms.objects.order_by("effective_from", "pk")))
-                     ) if ids or refs else []
-    context = InvoiceContext(provider_id=provider_id, today=today or timezone.localdate(),
-                             contracts={contract.pk: contract for contract in contracts})
+    context = InvoiceContext(provider_id=provider_id, today=today or timezone.localdate())
+    if ids or refs:
+        _load_contracts(context, provider_id, ids, refs)
     loaded = list(context.contracts)
     if loaded:
-        funds = {contract.fund_account_id: contract.pk for contract in contracts if contract.fund_account_id}
-        held = ledger.balances(funds) if funds else {}
-        context.fund_pence = {contract_id: held.get(account_id, 0) for account_id, contract_id in funds.items()}
         # One query gives both what live invoices claim and what those not yet drawn down are
         # owed: every invoice has at least one line.
         claims, awaiting = defaultdict(list), defaultdict(dict)
         rows = (InvoiceLine.objects.filter(invoice__contract_id__in=loaded, invoice__status__in=LIVE_STATUSES)
+                .order_by()
                 .values_list("invoice_id", "invoice__contract_id", "invoice__status", "invoice__total_pence",
                              "terms_id", "starts_on", "ends_on", "quantity", "amount_pence"))
         for invoice_id, contract_id, status, total, terms_id, starts_on, ends_on, quantity, amount in rows:
@@ -104,11 +108,35 @@ def invoice_context(provider: Organisation | int, contract_ids: Iterable[int] = 
             if status in AWAITING_DRAWDOWN:
                 awaiting[contract_id][invoice_id] = total
         context.claims, context.awaiting_pence = claims, awaiting
-    used = Invoice.objects.filter(provider_id=provider_id)
+    used = Invoice.objects.filter(provider_id=provider_id).order_by()
     if numbers is not None:
         used = used.filter(number__in={number.strip() for number in numbers if number and number.strip()})
     context.numbers = dict(used.values_list("number", "pk"))
     return context
+
+
+def _load_contracts(context: InvoiceContext, provider_id: int, ids: set[int], refs: set[str]) -> None:
+    """The provider's contracts named by ``ids`` or ``refs``, each with its terms (a contract
+    without terms yet still loads) and its fund's balance (0 before anything is released), in one
+    query."""
+    # References are ours (ISF-000123): a provider typing one in lower case still finds it.
+    wanted = Q(pk__in=ids) | Q(reference__in=refs | {ref.upper() for ref in refs})
+    held = (Entry.objects.filter(account__kind=AccountKind.CONTRACT_FUND, account__contract=OuterRef("pk"))
+            .order_by().values("account__contract").annotate(total=Sum("amount_pence")).values("total"))
+    rows = (IsfContract.objects.filter(provider_id=provider_id).filter(wanted).order_by()
+            .annotate(fund_pence=Coalesce(Subquery(held), Value(0)))
+            .values_list(*CONTRACT_FIELDS, "fund_pence", *(f"terms__{name}" for name in TERMS_FIELDS)))
+    width = len(CONTRACT_FIELDS)
+    terms_of = defaultdict(list)
+    for row in rows:
+        contract_id = row[0]
+        if contract_id not in context.contracts:
+            context.contracts[contract_id] = IsfContract.from_db(DEFAULT_DB_ALIAS, CONTRACT_FIELDS, row[:width])
+            context.fund_pence[contract_id] = int(row[width])
+            terms_of[contract_id] = []
+        if row[width + 1] is not None:
+            terms_of[contract_id].append(ContractTerms.from_db(DEFAULT_DB_ALIAS, TERMS_FIELDS, row[width + 1:]))
+    context.index(terms_of)
 
 
 def invoice_as_draft(invoice: Invoice) -> InvoiceDraft:

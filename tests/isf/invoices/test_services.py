@@ -239,6 +239,8 @@ def test_checking_takes_the_same_queries_however_many_lines(officer):
             services.invoice_submit(provider=contract.provider, draft=the_draft, by=staff_of(contract))
         counts.append((len(loading), len(submitting)))
     assert counts[0] == counts[1]
+    # The contract with its terms and fund balance, the live invoices' lines, the numbers used.
+    assert counts[0][0] == 3
 
 
 # Query, answer, approve, reject ----------------------------------------------------------------
