@@ -244,3 +244,22 @@ DEFAULT_TOLERANCE_PERCENT = 10
 DEFAULT_QUALITY_WEIGHT_PERCENT = 60
 DEFAULT_NEGOTIATION_DAYS = 10
 DEFAULT_PACKAGE_REQUEST_DAYS = 5
+# The share of eligible people with a personal budget the council aims for (30% in the Kent paper's
+# milestone for April 2011) [K §3(3)].
+DEFAULT_SELF_DIRECTED_SUPPORT_TARGET_PERCENT = 30
+
+
+class ServiceSetting(models.TextChoices):
+    """Where a service the council arranges is delivered. The self-directed support measures
+    count community services only."""
+
+    COMMUNITY = "community", "In the community (at home, day services)"
+    RESIDENTIAL = "residential", "Residential or nursing care"
+
+
+class ServiceTerm(models.TextChoices):
+    """How long a service the council arranges lasts: the ADASS and ASCOF measures count only
+    people with ongoing (long-term) services [K §3(4)]."""
+
+    LONG_TERM = "long_term", "Ongoing (long-term)"
+    SHORT_TERM = "short_term", "Short-term or one-off"

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from brokerage.constants import (
     DEFAULT_NEGOTIATION_DAYS,
     DEFAULT_PACKAGE_REQUEST_DAYS,
+    DEFAULT_SELF_DIRECTED_SUPPORT_TARGET_PERCENT,
     DEFAULT_QUALITY_WEIGHT_PERCENT,
     DEFAULT_TOLERANCE_PERCENT,
     DIRECT_PAYMENT_ROUTES,
@@ -28,6 +29,8 @@ from brokerage.constants import (
     RasMethod,
     RasVersionStatus,
     ReviewOutcome,
+    ServiceSetting,
+    ServiceTerm,
     ReviewStatus,
     TransitionKind,
 )
@@ -257,6 +260,32 @@ class ReablementEpisode(models.Model):
         return f"Reablement for {self.person} from {self.starts_on:%d %b %Y}"
 
 
+class ArrangedService(models.Model):
+    """A service the council arranges for a person outside a personal budget: a traditional
+    commissioned service (home care under a block contract, a day centre place, residential care)
+    or a carer's service. Recorded so the self-directed support measures can count everyone who
+    receives a service, not only those with a budget [K §3(2)-(4)]."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="arranged_services")
+    description = models.CharField(max_length=200, help_text="What the service is, like “Home care, 7 hours a week”.")
+    setting = models.CharField(max_length=20, choices=ServiceSetting.choices, default=ServiceSetting.COMMUNITY)
+    term = models.CharField(max_length=20, choices=ServiceTerm.choices, default=ServiceTerm.LONG_TERM)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Empty while the service goes on.")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                                   name="arranged_service_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.description} for {self.person}"
+
+
 # The council's settings for planning and sign-off ------------------------------------------------
 
 @register_setting(icon="sliders")
@@ -276,6 +305,10 @@ class BrokerageSettings(BaseGenericSetting):
     package_request_days = models.PositiveSmallIntegerField(
         default=DEFAULT_PACKAGE_REQUEST_DAYS, validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Days providers have to answer a care package request.")
+    self_directed_support_target_percent = models.PositiveSmallIntegerField(
+        default=DEFAULT_SELF_DIRECTED_SUPPORT_TARGET_PERCENT, validators=[MaxValueValidator(100)],
+        help_text="The share of clients with a personal budget the council aims for, shown against the "
+                  "NI130, ADASS and ASCOF measures on the dashboard [K §3(3)].")
 
     class Meta:
         verbose_name = "brokerage settings"

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/budgets/<int:budget_id>/", views.budget_detail, name="budget"),
     path("<int:pk>/reablement/new/", views.reablement_start, name="reablement_start"),
     path("<int:pk>/reablement/<int:episode_id>/end/", views.reablement_end, name="reablement_end"),
+    path("<int:pk>/arranged-services/new/", views.arranged_service_new, name="arranged_service_new"),
+    path("<int:pk>/arranged-services/<int:service_id>/end/", views.arranged_service_end, name="arranged_service_end"),
     *plans.urlpatterns,
     *negotiations.urlpatterns,
     *package_requests.urlpatterns,

@@ -12,14 +12,13 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.generic import TemplateView
-from wagtail.admin.menu import MenuItem
 
 from isf import ledger, services
 from isf.constants import AccountKind, ContractStatus
 from isf.models import Account, IsfContract
 from isf.selectors.contracts import console_contracts, contract_detail
 from isf.views import EndForm, ReinstateForm, SuspendForm, agreement, run_action
-from marketplace.console import ConsolePage
+from marketplace.console import ConsolePage, OfficerMenuItem
 from marketplace.models import AuditEvent, Organisation
 from marketplace.permissions import is_council_officer
 
@@ -33,11 +32,6 @@ class CouncilOfficerRequired:
         if not is_council_officer(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
-
-
-class OfficerMenuItem(MenuItem):
-    def is_shown(self, request):
-        return is_council_officer(request.user)
 
 
 class FilterForm(forms.Form):

@@ -10,14 +10,12 @@ task after the commit; on the embedded setup tasks run at once, so the page show
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views import View
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 
 from isf import services, tasks
@@ -27,26 +25,12 @@ from isf.models import Payment, PaymentRun
 from isf.payment_file import payment_file_csv
 from isf.selectors.payments import console_runs, payments_with_parties, run_payments
 from isf.views import run_action
-from marketplace.console import ConsolePage
+from marketplace.console import ConsolePage, OfficersOnly
+from marketplace.console import refused as _refused
 from marketplace.constants import Role
 from marketplace.permissions import has_role, is_council_officer
 
 PAGE_SIZE = 50
-
-
-def _refused(request, who: str = "council finance officers"):
-    # A response rather than PermissionDenied: Wagtail turns that into a redirect to the
-    # dashboard, which would tell neither a browser nor an assistive technology what happened.
-    return permission_denied(request, PermissionDenied(f"Only {who} can do that."))
-
-
-class OfficersOnly:
-    """Contract and finance officers see the pages; anyone else is refused (403)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not is_council_officer(request.user):
-            return _refused(request, "council contract and finance officers")
-        return super().dispatch(request, *args, **kwargs)
 
 
 def _finance_officer(request) -> bool:

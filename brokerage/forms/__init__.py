@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 
-from brokerage.constants import REABLEMENT_WEEKS, ClientGroup, NeedDomain, NeedLevel
+from brokerage.constants import REABLEMENT_WEEKS, ClientGroup, NeedDomain, NeedLevel, ServiceSetting, ServiceTerm
 from marketplace.forms import GovukDateField
 from providers.constants import RateUnit
 from marketplace.forms import PoundsField
@@ -142,6 +142,33 @@ class ReablementEndForm(forms.Form):
     ended_on = GovukDateField(
         name="the end date", label="When did reablement end?", help_text="For example, 27 3 2026",
         error_messages={"required": "Enter the date reablement ended"})
+
+
+class ArrangedServiceForm(forms.Form):
+    description = forms.CharField(
+        label="What is the service?", max_length=200, help_text="For example, home care under the block contract, "
+        "7 hours a week", error_messages={"required": "Enter what the service is",
+                                           "max_length": "The description must be 200 characters or fewer"})
+    setting = forms.ChoiceField(
+        label="Where is it delivered?", choices=ServiceSetting.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the service is delivered",
+                        "invalid_choice": "Choose where the service is delivered"})
+    term = forms.ChoiceField(
+        label="How long does it last?", choices=ServiceTerm.choices, widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the service is ongoing or short-term",
+                        "invalid_choice": "Choose whether the service is ongoing or short-term"})
+    starts_on = GovukDateField(
+        name="the start date", label="When does it start?", help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date the service starts"})
+    ends_on = GovukDateField(
+        name="the end date", label="When does it end? (optional)", required=False,
+        help_text="Leave empty while it goes on. For example, 27 3 2027")
+
+
+class ArrangedServiceEndForm(forms.Form):
+    ends_on = GovukDateField(
+        name="the end date", label="What was the last day of the service?", help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date the service ended"})
 
 
 # Council console: the Resource Allocation System -------------------------------------------------

@@ -20,6 +20,8 @@ from brokerage.forms import (
     BudgetForm,
     ReablementEndForm,
     ReablementStartForm,
+    ArrangedServiceEndForm,
+    ArrangedServiceForm,
     add_service_errors,
 )
 from brokerage.models import Person
@@ -86,6 +88,8 @@ def person_detail(request, pk: int):
         "assessments": assessments,
         "budget": budget,
         "episodes": episodes,
+        "arranged_services": list(person.arranged_services.all()),
+        "can_arrange": has_role(request.user, Role.CONTRACT_OFFICER),
         "can_plan": _plans_for(request.user, person),
         "has_completed": any(a.status == AssessmentStatus.COMPLETED for a in assessments),
         "today": timezone.localdate(),
@@ -265,3 +269,51 @@ def reablement_end(request, pk: int, episode_id: int):
             messages.success(request, "Reablement ended")
             return redirect("brokerage:person", pk=person.pk)
     return render(request, "brokerage/reablement_end.html", {"person": person, "episode": episode, "form": form})
+
+
+# Services the council arranges outside a budget (contract officers) -------------------------------
+
+def _arranging_person_or_404(request, pk: int) -> Person:
+    person = _person_or_404(request, pk)
+    if not has_role(request.user, Role.CONTRACT_OFFICER):
+        raise PermissionDenied("Only council contract officers record services the council arranges.")
+    return person
+
+
+@login_required
+def arranged_service_new(request, pk: int):
+    person = _arranging_person_or_404(request, pk)
+    form = ArrangedServiceForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.arranged_service_record(person=person, by=request.user, description=data["description"],
+                                             setting=data["setting"], term=data["term"],
+                                             starts_on=data["starts_on"], ends_on=data["ends_on"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Service recorded")
+            return redirect("brokerage:person", pk=person.pk)
+    return render(request, "brokerage/arranged_service_new.html", {"person": person, "form": form})
+
+
+@login_required
+def arranged_service_end(request, pk: int, service_id: int):
+    person = _arranging_person_or_404(request, pk)
+    service = person.arranged_services.filter(pk=service_id).first()
+    if service is None:
+        raise Http404("Not found")
+    if service.ends_on is not None:
+        messages.error(request, f"This service already ended on {service.ends_on:%-d %B %Y}")
+        return redirect("brokerage:person", pk=person.pk)
+    form = ArrangedServiceEndForm(request.POST or None, initial={"ends_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.arranged_service_end(service=service, by=request.user, ends_on=form.cleaned_data["ends_on"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Service ended")
+            return redirect("brokerage:person", pk=person.pk)
+    return render(request, "brokerage/arranged_service_end.html", {"person": person, "service": service, "form": form})
