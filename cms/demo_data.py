@@ -21,7 +21,8 @@ At scale 1 (each count is ``max(1, round(base × scale))``, half up; see :data:`
   evidence for every mandatory standard of each approved or suspended organisation;
 - 2,000 people (at least 2), ``P000001`` onwards;
 - the demo users of :data:`DEMO_USERS`, all with the password :data:`DEMO_PASSWORD`;
-- three advice pages under the "Information and advice" section.
+- three advice pages and the quality framework page under the "Information and advice" section,
+  indexed for the site search.
 
 Running it again with the same seed and scale adds nothing: rows are looked up by slug,
 reference and username and only missing ones are created. A different seed or scale over
@@ -458,8 +459,8 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("person", "Person with a personal budget", None, None, "/people/"),
-    DemoUser("representative", "Representative (family member)", None, None, "/people/"),
+    DemoUser("person", "Person with a personal budget", None, None, "/my-support/"),
+    DemoUser("representative", "Representative (family member)", None, None, "/my-support/"),
     DemoUser("broker", "Broker", Role.BROKER, "broker", "/people/"),
     DemoUser("council-broker", "Broker in the council's own team", Role.BROKER, "council", "/people/"),
     DemoUser("provider", "Provider staff", Role.PROVIDER_STAFF, "provider", "/portal/"),
@@ -780,6 +781,21 @@ def _ul(*items: str) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _steps(heading: str, *steps: tuple[str, str]) -> tuple[str, dict]:
+    return ("steps", {"heading": heading, "steps": [{"title": title, "text": _p(text)} for title, text in steps]})
+
+
+#: The council's own contact details, as the council organisation has them (see ``_council``).
+COUNCIL_CONTACT = ("contact", {
+    "heading": "Contact the council", "team": "Adult social care",
+    "telephone": "020 7946 0000", "email": "adult.social.care@mixedmarket-borough.example",
+    "hours": "Monday to Friday, 9am to 5pm",
+})
+
+QUALITY_FRAMEWORK_SLUG = "quality-framework"
+DIRECTORY_SLUG = "find-support"
+
+
 ADVICE_PAGES = [
     {
         "slug": "what-is-a-personal-budget",
@@ -801,8 +817,30 @@ ADVICE_PAGES = [
             ("paragraph", _p(
                 "The indicative budget may go up or down as you and your broker plan your support. Your "
                 "<b>agreed budget</b> is set when the council signs off your costed support plan.")),
-            ("inset", "Your budget shows the total cost of your support, the amount you contribute after a "
-                      "financial assessment, and the amount the council pays."),
+            ("heading", {"text": "Your contribution and the council's share", "size": "m"}),
+            ("paragraph", _p(
+                "Your personal budget shows 3 amounts: the <b>total cost</b> of your support, the amount "
+                "<b>you contribute</b>, and the <b>council's share</b>, which is the rest.",
+                "The council works out your contribution with a financial assessment of your income and "
+                "savings. Some people contribute nothing.",
+                "For example, if your support costs £300 a week and your financial assessment says you can "
+                "contribute £60 a week, the council pays £240 a week.")),
+            ("inset", "You will always be told how much you need to contribute before your support starts."),
+            _steps(
+                "How you get a personal budget",
+                ("Ask for an assessment",
+                 "Contact the council's adult social care team. Someone will talk to you about what you need "
+                 "help with and what matters to you."),
+                ("Get your indicative budget",
+                 "If you are eligible, the council tells you your indicative budget and how it was worked out."),
+                ("Plan your support",
+                 "You, your family or a broker write a support plan: what you want to achieve, the support "
+                 "that will help, who will provide it and what it costs."),
+                ("The council signs off your plan",
+                 "The council checks the plan meets your needs safely and agrees your budget."),
+                ("Your support starts",
+                 "Your support starts and the council reviews with you how it is going, at least once a year."),
+            ),
             ("heading", {"text": "Support that is free", "size": "m"}),
             ("paragraph", _p(
                 "Reablement is short-term help to get back your skills and confidence after an illness or a "
@@ -812,6 +850,7 @@ ADVICE_PAGES = [
                 "If it goes down, the council may keep your current level of support if a sudden cut "
                 "would put you at significant risk or cause you distress. Otherwise, the council may "
                 "reduce your support in steps over up to 3 months.")}),
+            COUNCIL_CONTACT,
         ],
     },
     {
@@ -851,6 +890,7 @@ ADVICE_PAGES = [
                 "12 months, or more often if you need more support.",
                 "If you employ personal assistants, you can ask the council to arrange a DBS "
                 "(criminal records) check.")}),
+            COUNCIL_CONTACT,
         ],
     },
     {
@@ -861,6 +901,25 @@ ADVICE_PAGES = [
             ("paragraph", _p(
                 "The directory lists only providers and brokers that the council has approved under its "
                 "quality framework, and whose approval is in date.")),
+            ("heading", {"text": "The quality framework", "size": "m"}),
+            ("paragraph", _p(
+                "Every provider and broker in the directory has shown the council that it meets the same "
+                "standards, for example on safeguarding adults, staff vetting, insurance and complaints. "
+                "They must renew their evidence regularly to stay approved.")),
+            ("button", {"text": "Read the quality framework", "page": QUALITY_FRAMEWORK_SLUG}),
+            _steps(
+                "How to choose",
+                ("Search the directory",
+                 "Search by the kind of support you need and your postcode. You can filter by language, "
+                 "by the group of people a service supports, and by whether it can start soon."),
+                ("Compare up to 4 services",
+                 "Compare prices, areas, times and what each service offers, side by side."),
+                ("Talk to the providers",
+                 "Ask them the questions that matter to you before you decide."),
+                ("Add your choice to your support plan",
+                 "Your broker adds the service to your plan and agrees the price with the provider."),
+            ),
+            ("button", {"text": "Find care and support", "page": DIRECTORY_SLUG}),
             ("heading", {"text": "Get help to plan", "size": "m"}),
             ("paragraph", _p(
                 "A broker can help you plan how to spend your budget and arrange your support. You can "
@@ -887,13 +946,52 @@ ADVICE_PAGES = [
                 "How do I raise a concern or make a complaint?")}),
             ("inset", "Every support plan includes a check of risks to your safety and how they will be "
                       "managed."),
+            COUNCIL_CONTACT,
         ],
     },
 ]
 
+QUALITY_FRAMEWORK_PAGE = {
+    "slug": QUALITY_FRAMEWORK_SLUG,
+    "title": "The quality framework",
+    "intro": "The standards every approved provider and broker must meet, and how the council checks them.",
+    "body": [
+        ("paragraph", _p(
+            "The council approves providers and brokers under one shared quality framework, so you can "
+            "choose any organisation in the directory knowing it has met the same standards. This "
+            "includes the council's own brokerage team.")),
+        _steps(
+            "How an organisation is approved",
+            ("It applies to the council", "The organisation tells the council what it offers and where."),
+            ("It sends evidence for each standard",
+             "For example, its safeguarding policy, insurance certificates and how it vets staff."),
+            ("The council checks the evidence",
+             "A contract officer reviews every document and asks for more if something is missing."),
+            ("The council approves it",
+             "Only then can its services appear in the directory and be added to a support plan."),
+            ("It renews its evidence",
+             "Evidence runs out after the time shown for each standard. If it is not renewed, the "
+             "organisation's approval runs out and it leaves the directory."),
+        ),
+        ("details", {"summary": "What if I am worried about a provider?", "text": _p(
+            "Tell the council. If you think someone is at risk of harm, contact the council's adult "
+            "safeguarding team straight away, or call 999 in an emergency.")}),
+    ],
+}
 
-def _stream(blocks: list[tuple[str, object]]) -> str:
-    return json.dumps([{"type": kind, "value": value} for kind, value in blocks])
+
+def _stream(blocks: list[tuple[str, object]], page_ids: dict[str, int] | None = None) -> str:
+    """The StreamField JSON for ``blocks``. A button names the page it links to by slug; it is
+    left out when there is no such page (``page_ids`` maps slugs to ids)."""
+    page_ids = page_ids or {}
+    stream = []
+    for kind, value in blocks:
+        if kind == "button":
+            if value["page"] not in page_ids:
+                continue
+            value = {**value, "page": page_ids[value["page"]]}
+        stream.append({"type": kind, "value": value})
+    return json.dumps(stream)
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -1341,22 +1439,40 @@ def _link_person(reference: str, field_name: str, user: User) -> int:
 
 
 def _save_advice_pages(progress: bool) -> int:
-    from cms.models import AdviceIndexPage, AdvicePage  # Wagtail models: imported when needed
+    """The quality framework page, then the advice pages that link to it, under the "Information and
+    advice" section; returns how many pages were created."""
+    from wagtail.models import Page
+    from wagtail.search import index as search_index
 
-    created = 0
-    with _bar(len(ADVICE_PAGES), "Advice pages", progress) as bar:
+    # Wagtail models: imported when needed.
+    from cms.models import AdviceIndexPage, AdvicePage, QualityFrameworkPage
+
+    advice = AdviceIndexPage.objects.filter(slug="advice").first()
+    if advice is None:
+        raise DemoDataError("The 'Information and advice' page (slug 'advice') is missing: run migrate.")
+    created = []
+    with _bar(len(ADVICE_PAGES) + 1, "Advice pages", progress) as bar:
+        # At most one quality framework page may exist, wherever an editor has put it.
+        if not QualityFrameworkPage.objects.exists():
+            spec = QUALITY_FRAMEWORK_PAGE
+            created.append(advice.add_child(instance=QualityFrameworkPage(
+                title=spec["title"], slug=spec["slug"], intro=spec["intro"], body=_stream(spec["body"]))))
+        bar.update(1)
+        page_ids = dict(Page.objects.filter(slug__in=[QUALITY_FRAMEWORK_SLUG, DIRECTORY_SLUG]).live()
+                        .values_list("slug", "pk"))
         for spec in ADVICE_PAGES:
-            index = AdviceIndexPage.objects.filter(slug="advice").first()
-            if index is None:
-                raise DemoDataError("The 'Information and advice' page (slug 'advice') is missing: run migrate.")
-            if not AdvicePage.objects.child_of(index).filter(slug=spec["slug"]).exists():
-                page = AdvicePage(title=spec["title"], slug=spec["slug"], summary=spec["summary"],
-                                  body=_stream(spec["body"]))
-                index.add_child(instance=page)
-                page.save_revision().publish()
-                created += 1
+            if not AdvicePage.objects.child_of(advice).filter(slug=spec["slug"]).exists():
+                created.append(advice.add_child(instance=AdvicePage(
+                    title=spec["title"], slug=spec["slug"], summary=spec["summary"],
+                    body=_stream(spec["body"], page_ids))))
             bar.update(1)
-    return created
+    for page in created:
+        page.save_revision().publish()
+    # Wagtail indexes a saved page through a queued task; index now, so the demo site's search works
+    # as soon as the command finishes, including the section pages the migrations created.
+    for page in Page.objects.live().descendant_of(advice.get_parent(), inclusive=True).specific():
+        search_index.insert_or_update_object(page)
+    return len(created)
 
 
 def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: bool = True) -> SeedResult:

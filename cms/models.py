@@ -1,6 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.db.models import Case, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, QueryDict
@@ -21,7 +22,8 @@ from cms.forms import (
 )
 from marketplace.models import Organisation
 from providers import selectors as provider_selectors
-from providers.models import ServiceListing
+from providers.constants import REMINDER_DAYS
+from providers.models import QualityStandard, ServiceListing
 
 
 class HomePage(Page):
@@ -31,9 +33,14 @@ class HomePage(Page):
     body = StreamField(AdviceStreamBlock(), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
-    subpage_types = ["cms.AdviceIndexPage", "cms.DirectoryPage"]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    subpage_types = ["cms.AdviceIndexPage", "cms.DirectoryPage", "cms.QualityFrameworkPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
+
+    @property
+    def summary_text(self) -> str:
+        return self.intro
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -62,18 +69,31 @@ def _front_page_links() -> tuple[list[Page], Page | None]:
 
 
 class AdviceIndexPage(Page):
-    """The "Information and advice" section: lists its advice pages."""
+    """The "Information and advice" section: lists its advice pages and the quality framework."""
 
     intro = models.TextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["cms.AdvicePage", "cms.DirectoryPage"]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    subpage_types = ["cms.AdvicePage", "cms.DirectoryPage", "cms.QualityFrameworkPage"]
     parent_page_types = ["cms.HomePage"]
+
+    @property
+    def summary_text(self) -> str:
+        return self.intro
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["advice_pages"] = AdvicePage.objects.child_of(self).live().public().order_by("title")
+        context["advice_pages"] = (
+            Page.objects.child_of(self).live().public().type(AdvicePage, QualityFrameworkPage)
+            .order_by("title").specific())
         return context
+
+
+def _related_pages(page: Page):
+    """The other live, public guides in the same section, for the "Related content" list."""
+    return (Page.objects.sibling_of(page, inclusive=False).live().public()
+            .type(AdvicePage, QualityFrameworkPage).order_by("title"))
 
 
 class AdvicePage(Page):
@@ -87,7 +107,56 @@ class AdvicePage(Page):
     subpage_types: list[str] = []
     parent_page_types = ["cms.AdviceIndexPage"]
 
+    @property
+    def summary_text(self) -> str:
+        return self.summary
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["related_pages"] = _related_pages(self)
+        return context
+
+
+class QualityFrameworkPage(Page):
+    """The council's shared quality framework for providers and brokers [H VI]. The editor writes
+    the introduction and any guidance; the standards themselves are read from the ones contract
+    officers keep in the council console, so the page always says what approval really checks.
+    """
+
+    intro = models.TextField(help_text="Shown under the main heading, in lists and in search results.")
+    body = StreamField(AdviceStreamBlock(), blank=True,
+                       help_text="Shown above the list of standards, which comes from the council console.")
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    # The standards are indexed with the page so that searching for one ("safeguarding", "QF-03")
+    # finds the page that explains it; see reindex_quality_framework for keeping this fresh.
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"), index.SearchField("body"), index.SearchField("standards_text"),
+    ]
+    parent_page_types = ["cms.HomePage", "cms.AdviceIndexPage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    @property
+    def summary_text(self) -> str:
+        return self.intro
+
+    def standards_text(self) -> str:
+        # PostgreSQL's parser reads "QF-07" as "qf" and the number "-07", while a search for "QF-07"
+        # looks for "qf" and "07"; the code is indexed in both forms so that either backend finds it.
+        return "\n".join(
+            f"{standard.code} {standard.code.replace('-', ' ')} {standard.title}. {standard.evidence_required}"
+            for standard in provider_selectors.active_quality_standards().order_by("code"))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["standard_groups"] = provider_selectors.quality_standards_by_scope()
+        context["reminder_days"] = sorted(REMINDER_DAYS, reverse=True)
+        context["related_pages"] = _related_pages(self)
+        return context
+
+
+#: Headings for each group of standards, in the order a reader meets them.
 class DirectoryPage(RoutablePageMixin, Page):
     """The public directory: find, filter and compare approved providers' services, and find
     brokers who help people plan. An editor places it in the page tree and writes its intro; the
@@ -108,6 +177,11 @@ class DirectoryPage(RoutablePageMixin, Page):
     parent_page_types = ["cms.HomePage", "cms.AdviceIndexPage"]
     subpage_types: list[str] = []
     template = "cms/directory/search.html"
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("brokers_intro")]
+
+    @property
+    def summary_text(self) -> str:
+        return self.intro
 
     def _render(self, request, template: str, **context):
         return self.render(request, template=f"cms/directory/{template}", context_overrides={
@@ -171,3 +245,17 @@ class DirectoryPage(RoutablePageMixin, Page):
             results = provider_selectors.brokers_page(brokers, request.GET.get("page"))
         searched = any(request.GET.get(name) for name in form.fields)
         return self._render(request, "brokers.html", form=form, results=results, searched=searched)
+
+
+def reindex_quality_framework(sender, **kwargs):
+    """Re-index the quality framework page when a standard changes, so that searching for a new or
+    renamed standard finds it (and a retired one no longer does). Wagtail keeps pages' own edits in
+    the index; standards are edited outside the page, in the council console."""
+    for page in QualityFrameworkPage.objects.all():
+        index.insert_or_update_object(page)
+
+
+post_save.connect(reindex_quality_framework, sender=QualityStandard,
+                  dispatch_uid="cms.reindex_quality_framework_on_save")
+post_delete.connect(reindex_quality_framework, sender=QualityStandard,
+                    dispatch_uid="cms.reindex_quality_framework_on_delete")

@@ -9,9 +9,10 @@ from marketplace.constants import PROVIDER_ROLES, Role
 from marketplace.models import Organisation, User
 from marketplace.permissions import has_role, is_council_staff, organisation_ids
 from marketplace.scoping import scope_rule, visible_to
-from providers.constants import ListingStatus
+from providers.constants import ListingStatus, StandardScope
 from providers.models import (
     Evidence,
+    QualityStandard,
     RateCard,
     ServiceCategory,
     ServiceListing,
@@ -332,3 +333,26 @@ def provider_staff_addresses(organisation_ids_, *, with_organisation: bool = Fal
         for org_id, email in Organisation.objects.filter(pk__in=ids).exclude(email="").values_list("pk", "email"):
             found[org_id].add(email)
     return {org_id: sorted(emails) for org_id, emails in found.items() if emails}
+
+
+# The quality framework, as the public sees it ------------------------------------------------------
+
+# Headings for each group of standards on the public quality framework page, in reading order.
+STANDARD_SCOPE_HEADINGS = {
+    StandardScope.BOTH: "Standards for providers and brokers",
+    StandardScope.PROVIDERS: "Standards for providers only",
+    StandardScope.BROKERS: "Standards for brokers only",
+}
+
+
+def active_quality_standards() -> QuerySet:
+    """The framework's standards in force."""
+    return QualityStandard.objects.filter(active=True)
+
+
+def quality_standards_by_scope() -> list[tuple[str, list[QualityStandard]]]:
+    """Active standards in one query, grouped by whom they apply to, required ones first."""
+    groups: dict[str, list[QualityStandard]] = {scope: [] for scope in STANDARD_SCOPE_HEADINGS}
+    for standard in active_quality_standards().order_by("-mandatory", "code"):
+        groups[standard.applies_to].append(standard)
+    return [(STANDARD_SCOPE_HEADINGS[scope], standards) for scope, standards in groups.items() if standards]
