@@ -1323,6 +1323,92 @@ def _save_demo_plans(plan: Plan) -> int:
     return made
 
 
+def _save_service_history(plan: Plan, progress: bool) -> int:
+    """What the council has been doing for the demo people besides the first three, so the
+    dashboards have a history to show: over the last three years some took a personal budget (a
+    council-managed budget, signed off on a day spread over eighteen months), more have services
+    the council arranges outside a budget (ongoing or short-term, in the community or residential),
+    and the rest nothing yet. Managed budgets, because direct payments and ISFs would start paying
+    out with the next payment run. Written once: skipped when any history is already there."""
+    from brokerage.constants import (
+        AssessmentStatus,
+        BudgetKind,
+        DeploymentRoute,
+        LineKind,
+        PlanStatus,
+        RasVersionStatus,
+        ServiceSetting,
+        ServiceTerm,
+    )
+    from brokerage.models import ArrangedService, Assessment, PersonalBudget, PlanLine, RasVersion, SupportPlan
+
+    people = [spec.reference for spec in plan.people[3:]]
+    if not people or ArrangedService.objects.exists():
+        return 0
+    officer = User.objects.get(username="contracts")
+    ras = RasVersion.objects.filter(status=RasVersionStatus.ACTIVE).order_by("pk").first()
+    found = _demo_service(plan, above_reference=False)
+    if ras is None or found is None:
+        return 0
+    listing, card = found
+    ids = dict(Person.objects.filter(reference__in=people).values_list("reference", "pk"))
+    rng = random.Random(f"{plan.seed}-history")
+    today = timezone.localdate()
+    services, budgeted = [], []
+    for reference in people:
+        roll = rng.randrange(100)
+        person_id = ids[reference]
+        if roll < 30:
+            decided = today - datetime.timedelta(days=rng.randrange(7, 548))
+            budgeted.append((person_id, decided, rng.choice((4, 6, 8, 10, 12, 14))))
+        elif roll < 75:
+            starts = today - datetime.timedelta(days=rng.randrange(30, 1095))
+            ends = starts + datetime.timedelta(days=rng.randrange(365, 1460)) if roll >= 68 else None
+            services.append(ArrangedService(
+                person_id=person_id, description="Home care under the council's block contract",
+                setting=ServiceSetting.COMMUNITY, term=ServiceTerm.LONG_TERM, starts_on=starts,
+                ends_on=ends if ends is None or ends < today else None, recorded_by=officer))
+        elif roll < 85:
+            starts = today - datetime.timedelta(days=rng.randrange(14, 365))
+            services.append(ArrangedService(
+                person_id=person_id, description="Short-term home care after a hospital stay",
+                setting=ServiceSetting.COMMUNITY, term=ServiceTerm.SHORT_TERM, starts_on=starts,
+                ends_on=starts + datetime.timedelta(weeks=rng.randrange(2, 9)), recorded_by=officer))
+        elif roll < 90:
+            services.append(ArrangedService(
+                person_id=person_id, description="Residential care home place", setting=ServiceSetting.RESIDENTIAL,
+                term=ServiceTerm.LONG_TERM, starts_on=today - datetime.timedelta(days=rng.randrange(30, 1095)),
+                recorded_by=officer))
+    made = _bulk_create(ArrangedService, services, "arranged services", progress)
+    assessments = Assessment.objects.bulk_create(
+        (Assessment(person_id=person_id, status=AssessmentStatus.COMPLETED, assessed_on=decided - datetime.timedelta(days=21),
+                    assessed_by=officer, completed_at=timezone.now()) for person_id, decided, _ in budgeted),
+        batch_size=2000)
+    budgets = []
+    for (person_id, _, hours), assessment in zip(budgeted, assessments, strict=True):
+        weekly = multiply(card.contract_rate_pence, hours)
+        fields = {"person_id": person_id, "assessment": assessment, "ras_version": ras, "weekly_total_pence": weekly,
+                  "weekly_contribution_pence": 0, "weekly_council_pence": weekly, "created_by": officer}
+        budgets += [PersonalBudget(kind=BudgetKind.INDICATIVE, **fields), PersonalBudget(kind=BudgetKind.AGREED, **fields)]
+    budgets = PersonalBudget.objects.bulk_create(budgets, batch_size=2000)
+    tz = timezone.get_current_timezone()
+    plans = SupportPlan.objects.bulk_create(
+        (SupportPlan(person_id=person_id, status=PlanStatus.APPROVED, indicative_budget=budgets[2 * index],
+                     agreed_budget=budgets[2 * index + 1], starts_on=decided + datetime.timedelta(days=7),
+                     safeguarding_considered=True, created_by=officer, submitted_by=officer, decided_by=officer,
+                     submitted_at=datetime.datetime.combine(decided - datetime.timedelta(days=5), datetime.time(10), tz),
+                     decided_at=datetime.datetime.combine(decided, datetime.time(15), tz),
+                     decision_reason="Meets the eligible needs within budget.")
+         for index, (person_id, decided, _) in enumerate(budgeted)), batch_size=2000)
+    PlanLine.objects.bulk_create(
+        (PlanLine(plan=support, kind=LineKind.SERVICE, listing=listing, rate_card=card, unit=card.unit,
+                  quantity_per_week=Decimal(hours), listed_price_pence=card.contract_rate_pence,
+                  agreed_price_pence=card.contract_rate_pence, route=DeploymentRoute.MANAGED_BUDGET,
+                  starts_on=support.starts_on)
+         for support, (_, _, hours) in zip(plans, budgeted, strict=True)), batch_size=2000)
+    return made + len(plans)
+
+
 #: The demo provider's bank details (a made-up account; the payment file is never sent anywhere).
 DEMO_BANK = {"holder_name": "Demo Care Ltd client account", "sort_code": "309430", "account_number": "00733445"}
 
@@ -1494,6 +1580,7 @@ def seed(*, seed: int = DEFAULT_SEED, scale: Decimal = Decimal(1), progress: boo
         created["evidence"] = _save_evidence(plan, org_ids, progress)
         created["budgets"] = _save_demo_budget(plan)
         created["support_plans"] = _save_demo_plans(plan)
+        created["service_history"] = _save_service_history(plan, progress)
         created["advice_pages"] = _save_advice_pages(progress)
         result = SeedResult(plan=plan, created=created, updated=updated, council=council)
         if result.changed:

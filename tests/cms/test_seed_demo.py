@@ -342,3 +342,21 @@ def test_the_demo_persons_isf_is_accepted_paid_and_invoiced():
     assert {payment.status for payment in payments} == {PaymentStatus.SENT}
     invoice = Invoice.objects.get(contract=contract)
     assert invoice.status == InvoiceStatus.VALIDATED and invoice.number == "DEMO-0001"
+
+
+@pytest.mark.django_db
+def test_the_demo_people_have_a_history_the_dashboards_can_show():
+    from brokerage.models import ArrangedService, SupportPlan
+    from cms.insight import sds
+    from cms.insight.filters import Filters
+
+    seed()
+    # 40 people at this scale: the first three are the demo broker's; the rest have a history.
+    assert ArrangedService.objects.exists()
+    assert SupportPlan.objects.filter(status="approved", lines__route="managed_budget").exists()
+    latest = sds.self_directed_support(Filters.default()).rows[-1]
+    ni130 = latest[1]
+    assert 0 < ni130 < 100
+    before = (ArrangedService.objects.count(), SupportPlan.objects.count())
+    seed()
+    assert (ArrangedService.objects.count(), SupportPlan.objects.count()) == before

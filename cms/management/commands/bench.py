@@ -115,6 +115,12 @@ PAGES = [
     ("payment runs (finance)", "finance", "/admin/payment-runs/"),
     ("payment run (finance)", "finance", _demo_run_path),
     ("API: ISF invoices (provider)", "provider", "/api/v1/isf-invoices/"),
+    ("dashboard: self-directed support (contract officer)", "contracts", "/admin/insight/"),
+    ("dashboard: money (contract officer)", "contracts", "/admin/insight/money/"),
+    ("dashboard: work waiting (contract officer)", "contracts", "/admin/insight/work/"),
+    ("dashboard: market coverage (contract officer)", "contracts", "/admin/insight/market/"),
+    ("your support (person)", "person", "/my-support/"),
+    ("site search", None, "/search/?q=personal+budget"),
 ]
 
 
