@@ -73,7 +73,7 @@ def _coverage(filters: Filters) -> tuple[list, list, dict]:
 
 
 def coverage_by_category(filters: Filters) -> Figure:
-    categories, districts, cells = _coverage(filters)
+    categories, districts, cells = filters.remember("coverage", lambda: _coverage(filters))
     rows = []
     for category_id, category in categories:
         for code, name in districts:
@@ -101,7 +101,7 @@ def coverage_by_category(filters: Filters) -> Figure:
 
 
 def coverage_gaps(filters: Filters) -> Figure:
-    categories, districts, cells = _coverage(filters)
+    categories, districts, cells = filters.remember("coverage", lambda: _coverage(filters))
     rows, gaps = [], []
     for code, name in districts:
         counts = [cells[category_id, code].with_capacity if (category_id, code) in cells else 0

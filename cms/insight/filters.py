@@ -4,7 +4,8 @@ default with a message, so a bookmarked or mistyped link never breaks the page."
 
 import calendar
 import datetime
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django import forms
 from django.db.models import Q
@@ -44,6 +45,15 @@ class Filters:
     today: datetime.date
     client_group: str = ""
     area: str = ""
+    # What the figures of one page share (rows read once for several figures); not part of what
+    # the filters are.
+    memo: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+
+    def remember(self, key: str, compute: Callable):
+        """``compute()`` the first time ``key`` is asked for under these filters; the same value after."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @classmethod
     def default(cls, today: datetime.date | None = None) -> "Filters":

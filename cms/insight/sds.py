@@ -2,8 +2,8 @@
 [DESIGN §2 "Reporting", K §3(2)-(4)], month by month, against the council's target.
 
 Who counts, on a day D (the last day of each month, or today for this month):
-- **has a personal budget**: their latest support plan signed off on or before D that had started
-  by D (approved, or since replaced or ended) has not ended before D;
+- **has a personal budget**: they have a signed-off support plan in force on D (the rule is
+  :mod:`cms.insight.in_force`'s);
 - **receives a community service**: has a personal budget, or a service the council arranges in
   the community outside a budget (:class:`brokerage.models.ArrangedService`) running on D, or a
   spell of reablement running on D (its planned end if it has not been closed);
@@ -19,25 +19,25 @@ The measures:
   or a council-managed personal budget ÷ all adults in long-term community support. "Part direct
   payment" is a budget with both direct-payment lines and lines the council or a provider manages.
 
-Each figure reads three queries (plans, arranged services, reablement) however many months and
-people, and buckets the rows by month in Python.
+The figures read four queries (plans and their lines, arranged services, reablement) however
+many months and people, once for both figures of a page.
 """
 
 import datetime
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Q
 
-from brokerage.constants import DIRECT_PAYMENT_ROUTES, DeploymentRoute, PlanStatus, ServiceSetting, ServiceTerm
-from brokerage.models import ArrangedService, BrokerageSettings, ReablementEpisode, SupportPlan
+from brokerage.constants import DIRECT_PAYMENT_ROUTES, DeploymentRoute, ServiceSetting, ServiceTerm
+from brokerage.models import ArrangedService, BrokerageSettings, ReablementEpisode
 from cms.insight.figures import Chart, Column, Figure, percent
 from cms.insight.filters import Filters
+from cms.insight.in_force import PlanRow, covered, signed_off_plans, windows
 from marketplace.constants import ClientGroup
 
-SIGNED_OFF = (PlanStatus.APPROVED, PlanStatus.SUPERSEDED, PlanStatus.ENDED)
 MANAGED_ROUTES = (DeploymentRoute.MANAGED_BUDGET, DeploymentRoute.INDIVIDUAL_SERVICE_FUND)
 ADULT_AGE = 18
 
@@ -46,71 +46,35 @@ DIRECT = "direct"
 PART_DIRECT = "part_direct"
 MANAGED = "managed"
 
+# What service someone had on a day, from least to most: none, short-term only, ongoing.
+NONE, SHORT, ONGOING = 0, 1, 2
 
-@dataclass(frozen=True)
-class _Plan:
-    decided_on: datetime.date
-    starts_on: datetime.date
-    ended_on: datetime.date | None
-    how: str
+
+def how_taken(plan: PlanRow) -> str:
+    routes = {line.route for line in plan.lines}
+    direct, managed = bool(routes & set(DIRECT_PAYMENT_ROUTES)), bool(routes & set(MANAGED_ROUTES))
+    if direct and managed:
+        return PART_DIRECT
+    return DIRECT if direct else MANAGED
 
 
 @dataclass
 class _Someone:
     client_group: str
     date_of_birth: datetime.date
-    plans: list[_Plan]
+    plans: list[PlanRow] = field(default_factory=list)
     # (starts, ends or None, ongoing?) for arranged community services and reablement.
-    services: list[tuple[datetime.date, datetime.date | None, bool]]
-
-    def budget_on(self, day: datetime.date) -> str | None:
-        """How the person's personal budget in force on ``day`` is taken (None: no budget)."""
-        started = [plan for plan in self.plans if plan.decided_on <= day and plan.starts_on <= day]
-        if not started:
-            return None
-        latest = started[-1]
-        return latest.how if latest.ended_on is None or latest.ended_on >= day else None
-
-    def service_on(self, day: datetime.date, *, ongoing: bool) -> bool:
-        return any(starts <= day and (ends is None or ends >= day) and (long_term or not ongoing)
-                   for starts, ends, long_term in self.services)
-
-    def is_carer(self) -> bool:
-        return self.client_group == ClientGroup.CARER
-
-    def is_adult_on(self, day: datetime.date) -> bool:
-        born = self.date_of_birth
-        return (day.year - born.year - ((day.month, day.day) < (born.month, born.day))) >= ADULT_AGE
+    services: list[tuple[datetime.date, datetime.date | None, bool]] = field(default_factory=list)
 
 
-def _how(direct_lines: int, managed_lines: int) -> str:
-    if direct_lines and managed_lines:
-        return PART_DIRECT
-    return DIRECT if direct_lines else MANAGED
-
-
-def _people(filters: Filters) -> list[_Someone]:
-    """Everyone who had a signed-off plan, an arranged community service or reablement at some
-    time in the period, with what they had."""
+def _services(filters: Filters, people: dict[int, _Someone]) -> None:
+    """Add the arranged community services and reablement running at some time in the period."""
     first, last = filters.period_start, filters.period_end
-    people: dict[int, _Someone] = {}
 
-    def someone(person_id, client_group, born) -> _Someone:
+    def someone(person_id, group, born) -> _Someone:
         if person_id not in people:
-            people[person_id] = _Someone(client_group, born, [], [])
+            people[person_id] = _Someone(group, born)
         return people[person_id]
-
-    plans = (SupportPlan.objects.filter(filters.people("person__"), status__in=SIGNED_OFF,
-                                        decided_at__isnull=False, starts_on__lte=last)
-             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-             .order_by("person_id", "decided_at", "pk")
-             .annotate(direct=Count("lines", filter=Q(lines__route__in=DIRECT_PAYMENT_ROUTES)),
-                       managed=Count("lines", filter=Q(lines__route__in=MANAGED_ROUTES)))
-             .values_list("person_id", "person__client_group", "person__date_of_birth", "decided_at", "starts_on",
-                          "ended_on", "direct", "managed"))
-    for person_id, group, born, decided_at, starts_on, ended_on, direct, managed in plans:
-        someone(person_id, group, born).plans.append(
-            _Plan(timezone.localdate(decided_at), starts_on, ended_on, _how(direct, managed)))
 
     services = (ArrangedService.objects.filter(filters.people("person__"), setting=ServiceSetting.COMMUNITY,
                                                starts_on__lte=last)
@@ -119,48 +83,74 @@ def _people(filters: Filters) -> list[_Someone]:
                              "term"))
     for person_id, group, born, starts_on, ends_on, term in services:
         someone(person_id, group, born).services.append((starts_on, ends_on, term == ServiceTerm.LONG_TERM))
-
     reablement = (ReablementEpisode.objects.filter(filters.people("person__"), starts_on__lte=last)
                   .filter(Q(ended_on__gte=first) | Q(ended_on__isnull=True, planned_end_on__gte=first)).order_by()
                   .values_list("person_id", "person__client_group", "person__date_of_birth", "starts_on",
                                "ended_on", "planned_end_on"))
     for person_id, group, born, starts_on, ended_on, planned_end_on in reablement:
         someone(person_id, group, born).services.append((starts_on, ended_on or planned_end_on, False))
-    return list(people.values())
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Month:
-    ni130_budgets: int
-    ni130_all: int
-    adass_budgets: int
-    adass_all: int
-    ascof: dict[str, int]
-    ascof_all: int
+    ni130_budgets: int = 0
+    ni130_all: int = 0
+    adass_budgets: int = 0
+    adass_all: int = 0
+    ascof: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    ascof_all: int = 0
 
 
-def _count(people: list[_Someone], day: datetime.date) -> _Month:
-    ni130_budgets = ni130_all = adass_budgets = adass_all = ascof_all = 0
-    ascof: dict[str, int] = defaultdict(int)
-    for person in people:
-        how = person.budget_on(day)
-        if how is not None or person.service_on(day, ongoing=False):
-            ni130_all += 1
-            ni130_budgets += how is not None
-        if person.is_carer() or not (how is not None or person.service_on(day, ongoing=True)):
-            continue
-        adass_all += 1
-        adass_budgets += how is not None
-        if person.is_adult_on(day):
-            ascof_all += 1
-            if how is not None:
-                ascof[how] += 1
-    return _Month(ni130_budgets, ni130_all, adass_budgets, adass_all, ascof, ascof_all)
+def _adult_from(born: datetime.date) -> datetime.date:
+    try:
+        return born.replace(year=born.year + ADULT_AGE)
+    except ValueError:  # born on 29 February
+        return datetime.date(born.year + ADULT_AGE, 3, 1)
+
+
+def _count(filters: Filters) -> list[tuple[datetime.date, _Month]]:
+    """Each month of the period with its counts. Each person's plans and services are laid over
+    the months they cover, so the work grows with the records, not with records × months."""
+    people: dict[int, _Someone] = {}
+    for person_id, plans in signed_off_plans(filters).items():
+        people[person_id] = _Someone(plans[0].client_group, plans[0].date_of_birth, plans)
+    _services(filters, people)
+    months = filters.months()
+    days = [filters.as_at(month) for month in months]
+    counts = [_Month() for _ in months]
+    first, last = filters.period_start, filters.period_end
+    for person in people.values():
+        how = [None] * len(days)
+        for start, end, plan in windows(person.plans, first, last):
+            taken = how_taken(plan)
+            for index in covered(days, start, end):
+                how[index] = taken
+        service = [NONE] * len(days)
+        for start, end, ongoing in person.services:
+            level = ONGOING if ongoing else SHORT
+            for index in covered(days, start, end):
+                service[index] = max(service[index], level)
+        carer = person.client_group == ClientGroup.CARER
+        adult_from = bisect_left(days, _adult_from(person.date_of_birth))
+        for index, month in enumerate(counts):
+            budget = how[index]
+            if budget is None and service[index] == NONE:
+                continue
+            month.ni130_all += 1
+            month.ni130_budgets += budget is not None
+            if carer or (budget is None and service[index] != ONGOING):
+                continue
+            month.adass_all += 1
+            month.adass_budgets += budget is not None
+            if index >= adult_from:
+                month.ascof_all += 1
+                if budget is not None:
+                    month.ascof[budget] += 1
+    return list(zip(months, counts, strict=True))
 
 
 def _months(filters: Filters) -> list[tuple[datetime.date, _Month]]:
-    people = _people(filters)
-    return [(month, _count(people, filters.as_at(month))) for month in filters.months()]
+    return filters.remember("self-directed-support", lambda: _count(filters))
 
 
 def target_percent() -> Decimal:

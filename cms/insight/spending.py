@@ -8,20 +8,20 @@ months in Python.
 """
 
 import datetime
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from brokerage.checks import line_weekly_pence
 from brokerage.constants import DeploymentRoute, NegotiationStatus
-from brokerage.models import Negotiation, Person, PlanLine, SupportPlan
-from brokerage.transitional import IN_FORCE_STATUSES
+from brokerage.models import Negotiation, Person
 from cms.insight.figures import Chart, Column, Figure
-from cms.insight.filters import Filters, add_months, first_of_month, last_day
+from cms.insight.in_force import LineRow, covered, local_date, signed_off_plans, windows
+from cms.insight.filters import Filters, first_of_month, last_day
 from isf.constants import AccountKind, ContractStatus, PaymentKind, PaymentStatus, SurplusStatus
 from isf.models import Entry, IsfContract, Payment
 from isf.selectors.contracts import with_terms
@@ -29,97 +29,24 @@ from isf.selectors.statements import RECEIVED_STATUSES
 from isf.services.surpluses import surplus_allowed_pence
 from marketplace import money
 
-ONE_DAY = datetime.timedelta(days=1)
 SEVEN = Decimal(7)
 # The contracts listed by surplus above the rule: enough to act on, short enough to read.
 TOP_SURPLUSES = 20
 PERSON_FILTER_NOTE = "Client group and area are those of the person the money is for."
 
 
-def _local_date(moment: datetime.datetime) -> datetime.date:
-    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+def _months_between(months: list[tuple[datetime.date, datetime.date]], first: datetime.date,
+                    last: datetime.date) -> Iterator[tuple[datetime.date, int]]:
+    """Each of ``months`` (first and last days, in order) that ``first`` .. ``last`` (both
+    included) touches, with how many of its days they cover."""
+    index = bisect_left(months, first, key=lambda month: month[1])
+    while index < len(months) and months[index][0] <= last:
+        month_first, month_last = months[index]
+        yield month_first, (min(last, month_last) - max(first, month_first)).days + 1
+        index += 1
 
 
-def _months_between(first: datetime.date, last: datetime.date) -> Iterator[tuple[datetime.date, int]]:
-    """Each month ``first`` .. ``last`` (both included) touches, with how many of its days they cover."""
-    month = first_of_month(first)
-    while month <= last:
-        span_start, span_end = max(first, month), min(last, last_day(month))
-        yield month, (span_end - span_start).days + 1
-        month = add_months(month, 1)
-
-
-# Plans in force -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PlanRow:
-    """What the figures need of one approved plan: when it was decided, when it runs, the council's
-    weekly share of its agreed budget and (when asked for) its lines."""
-
-    pk: int
-    person_id: int
-    decided_at: datetime.datetime
-    decided_on: datetime.date
-    starts_on: datetime.date
-    ended_on: datetime.date | None
-    weekly_council_pence: int
-    lines: tuple[PlanLine, ...] = field(default=(), compare=False)
-
-    def in_force_on(self, day: datetime.date) -> bool:
-        return (self.decided_on <= day and self.starts_on <= day
-                and (self.ended_on is None or self.ended_on > day))
-
-
-def plans_in_force_rows(filters: Filters, *, with_lines: bool = False) -> dict[int, list[PlanRow]]:
-    """``{person id: [PlanRow…]}``: every approved plan (approved, superseded or ended) of the
-    filtered people that could be in force on some day of the period. One query, two with lines.
-
-    A plan is in force on a day when it was decided (signed off) by then, has started, has not
-    ended (an ended plan stops on its ``ended_on``), and is the person's latest such plan by
-    decision: see :func:`plan_in_force_on`."""
-    plans = (SupportPlan.objects.filter(filters.people("person__"), status__in=IN_FORCE_STATUSES,
-                                        decided_at__isnull=False, decided_at__date__lte=filters.period_end,
-                                        starts_on__lte=filters.period_end)
-             .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=filters.period_start))
-             .order_by())
-    rows = list(plans.values_list("pk", "person_id", "decided_at", "starts_on", "ended_on",
-                                  "agreed_budget__weekly_council_pence"))
-    lines: dict[int, list[PlanLine]] = defaultdict(list)
-    if with_lines and rows:
-        for line in (PlanLine.objects.filter(plan__in=plans.values("pk"))
-                     .only("pk", "plan_id", "route", "agreed_price_pence", "quantity_per_week", "starts_on",
-                           "ends_on").order_by("plan_id", "position", "pk")):
-            lines[line.plan_id].append(line)
-    result: dict[int, list[PlanRow]] = defaultdict(list)
-    for pk, person_id, decided_at, starts_on, ended_on, council_pence in rows:
-        result[person_id].append(PlanRow(pk=pk, person_id=person_id, decided_at=decided_at,
-                                         decided_on=_local_date(decided_at), starts_on=starts_on,
-                                         ended_on=ended_on, weekly_council_pence=council_pence or 0,
-                                         lines=tuple(lines.get(pk, ()))))
-    return result
-
-
-def plan_in_force_on(plans: Iterable[PlanRow], day: datetime.date) -> PlanRow | None:
-    """The person's plan in force on ``day``: of the plans decided, started and not ended by then,
-    the one decided last (a later sign-off replaces an earlier one)."""
-    return max((plan for plan in plans if plan.in_force_on(day)), key=lambda plan: (plan.decided_at, plan.pk),
-               default=None)
-
-
-def _spans(plans: list[PlanRow], first: datetime.date, last: datetime.date
-           ) -> Iterator[tuple[datetime.date, datetime.date, PlanRow]]:
-    """The runs of days from ``first`` to ``last`` over which one plan stays in force: which plan is
-    in force changes only on a plan's decision, start or end day, so the days between are skipped."""
-    changes = sorted({first} | {day for plan in plans for day in (plan.decided_on, plan.starts_on, plan.ended_on)
-                                if day is not None and first < day <= last})
-    for index, start in enumerate(changes):
-        end = changes[index + 1] - ONE_DAY if index + 1 < len(changes) else last
-        plan = plan_in_force_on(plans, start)
-        if plan is not None:
-            yield start, end, plan
-
-
-def _line_runs_on(line: PlanLine, day: datetime.date) -> bool:
+def _line_runs_on(line: LineRow, day: datetime.date) -> bool:
     return line.starts_on <= day and (line.ends_on is None or day <= line.ends_on)
 
 
@@ -127,24 +54,23 @@ def _line_runs_on(line: PlanLine, day: datetime.date) -> bool:
 
 def deployment_mix(filters: Filters) -> Figure:
     routes = list(DeploymentRoute)
-    plans = plans_in_force_rows(filters, with_lines=True)
-    rows = []
-    for month in filters.months():
-        day = filters.as_at(month)
-        weekly = dict.fromkeys(routes, 0)
-        for person_plans in plans.values():
-            plan = plan_in_force_on(person_plans, day)
-            if plan is None:
-                continue
-            for line in plan.lines:
-                if _line_runs_on(line, day):
-                    weekly[DeploymentRoute(line.route)] += line_weekly_pence(line)
-        rows.append((month, *(weekly[route] for route in routes), sum(weekly.values())))
+    months = filters.months()
+    days = [filters.as_at(month) for month in months]
+    weekly = [dict.fromkeys((route.value for route in routes), 0) for _ in months]
+    for person_plans in signed_off_plans(filters).values():
+        for start, end, plan in windows(person_plans, filters.period_start, filters.period_end):
+            lines = [(line, line.route, line_weekly_pence(line)) for line in plan.lines]
+            for index in covered(days, start, end):
+                for line, route, cost in lines:
+                    if _line_runs_on(line, days[index]):
+                        weekly[index][route] += cost
+    rows = [(month, *(totals[route.value] for route in routes), sum(totals.values()))
+            for month, totals in zip(months, weekly, strict=True)]
     return Figure(
         slug="deployment-mix",
         title="Deployment mix by route",
         method=("For each month, on its last day (today for this month): each person's support plan in force "
-                "that day (signed off by then, started, not ended, and the latest to be signed off). The weekly "
+                "that day (signed off by then, started, not ended, and of those the latest to start). The weekly "
                 "cost of each line running that day (agreed price × hours or visits a week) is added to the "
                 "route the line is paid by. Amounts are per week, including any contribution from the person."),
         columns=(Column("Month", "month"), *(Column(route.label, "pence") for route in routes),
@@ -181,9 +107,10 @@ def _council_outflow_by_month(filters: Filters) -> dict[datetime.date, int]:
 
 def spend_against_budgets(filters: Filters) -> Figure:
     budget: dict[datetime.date, Decimal] = defaultdict(Decimal)
-    for person_plans in plans_in_force_rows(filters).values():
-        for start, end, plan in _spans(person_plans, filters.period_start, filters.period_end):
-            for month, days in _months_between(start, end):
+    months = [(month, last_day(month)) for month in filters.months()]
+    for person_plans in signed_off_plans(filters).values():
+        for start, end, plan in windows(person_plans, filters.period_start, filters.period_end):
+            for month, days in _months_between(months, start, end):
                 budget[month] += Decimal(plan.weekly_council_pence) * days
     released = _council_outflow_by_month(filters)
     rows = []
@@ -359,7 +286,7 @@ def negotiation_savings(filters: Filters) -> Figure:
     counts: dict[datetime.date, int] = defaultdict(int)
     savings: dict[datetime.date, int] = defaultdict(int)
     for closed_at, saving in agreed:
-        month = first_of_month(_local_date(closed_at))
+        month = first_of_month(local_date(closed_at))
         counts[month] += 1
         savings[month] += saving or 0
     rows, running = [], 0

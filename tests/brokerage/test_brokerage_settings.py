@@ -15,7 +15,7 @@ def edit_url():
 
 def form(**changes):
     return {"tolerance_percent": 10, "quality_weight_percent": 60, "negotiation_days": 10,
-            "package_request_days": 5} | changes
+            "package_request_days": 5, "self_directed_support_target_percent": 30} | changes
 
 
 def test_a_contract_officer_sets_the_tolerance_used_by_every_plan(client, officer):
@@ -47,3 +47,11 @@ def test_a_broker_cannot_reach_the_settings(client, broker):
     response = client.post(edit_url(), form(tolerance_percent=50))
     assert response.status_code in (302, 403)
     assert BrokerageSettings.load().tolerance_percent == 10
+
+
+def test_a_contract_officer_sets_the_self_directed_support_target(client, officer):
+    client.force_login(officer)
+    assert client.post(edit_url(), form(self_directed_support_target_percent=40)).status_code == 302
+    assert BrokerageSettings.load().self_directed_support_target_percent == 40
+    refused = client.post(edit_url(), form(self_directed_support_target_percent=101))
+    assert refused.status_code == 200 and BrokerageSettings.load().self_directed_support_target_percent == 40

@@ -1,6 +1,7 @@
 """The money figures of the council's insight dashboards, each checked against a small set of
 records whose answer is worked out by hand in the comments."""
 
+import dataclasses
 import datetime
 import itertools
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from brokerage.constants import BudgetKind, ClientGroup, DeploymentRoute, NegotiationStatus, PlanStatus
 from brokerage.models import PersonalBudget, SupportPlan
-from cms.insight import spending
+from cms.insight import in_force, spending
 from cms.insight.figures import Figure
 from cms.insight.filters import Filters, add_months
 from isf import ledger
@@ -48,6 +49,12 @@ ISF = DeploymentRoute.INDIVIDUAL_SERVICE_FUND
 APR, MAY, JUN = datetime.date(2026, 4, 1), datetime.date(2026, 5, 1), datetime.date(2026, 6, 1)
 # April to June 2026, looked at in September: every month is whole.
 PERIOD = Filters(start=APR, end=JUN, today=datetime.date(2026, 9, 15))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_period():
+    # A page's figures share what they read through the filters' memo; each test is a new page.
+    PERIOD.memo.clear()
 LEARNING = ClientGroup.LEARNING_DISABILITY
 
 
@@ -139,18 +146,18 @@ def test_deployment_mix_adds_each_route_of_the_plans_in_force_on_the_last_day_of
         "Month", "Direct payment", "Direct payment managed by a third party", "Council-managed budget",
         "Individual Service Fund", "Total a week"]
     # 30 April: version 1 (£150 + £200) and the ended plan, not yet ended (£100 managed).
-    # 31 May: version 2 (£400 ISF + £75); the other plan ended that day.
+    # 31 May: version 2 (£400 ISF + £75) and the ended plan on its last day (£100 managed).
     # 30 June: version 2's third-party assistant ended 10 June: £400 ISF only.
     assert rows(figure) == [
         (APR, 15000, 0, 30000, 0, 45000),
-        (MAY, 0, 7500, 0, 40000, 47500),
+        (MAY, 0, 7500, 10000, 40000, 57500),
         (JUN, 0, 0, 0, 40000, 40000),
     ]
     assert figure.chart.kind == "stacked" and figure.chart.series == (1, 2, 3, 4)
 
 
 def test_deployment_mix_follows_client_group_and_area(plans):
-    learning = [(APR, 0, 0, 10000, 0, 10000), (MAY, 0, 0, 0, 0, 0), (JUN, 0, 0, 0, 0, 0)]
+    learning = [(APR, 0, 0, 10000, 0, 10000), (MAY, 0, 0, 10000, 0, 10000), (JUN, 0, 0, 0, 0, 0)]
     assert rows(spending.deployment_mix(only(client_group=LEARNING))) == learning
     assert rows(spending.deployment_mix(only(area="N1"))) == learning
     assert rows(spending.deployment_mix(only(area="E8")))[0] == (APR, 15000, 0, 20000, 0, 35000)
@@ -165,10 +172,10 @@ def test_deployment_mix_follows_the_period(plans):
 def test_a_plan_signed_off_later_replaces_the_one_in_force_only_once_it_starts(plans):
     older = plans["older"]
     # 12 May: version 2 is signed off but starts on the 15th, so version 1 is still in force.
-    plan_rows = spending.plans_in_force_rows(only(start=MAY, end=MAY))[older.pk]
-    assert spending.plan_in_force_on(plan_rows, datetime.date(2026, 5, 12)).pk == plans["first"].pk
-    assert spending.plan_in_force_on(plan_rows, datetime.date(2026, 5, 15)).pk != plans["first"].pk
-    assert spending.plan_in_force_on(plan_rows, datetime.date(2026, 3, 31)) is None
+    plan_rows = in_force.signed_off_plans(only(start=MAY, end=MAY))[older.pk]
+    assert in_force.plan_in_force_on(plan_rows, datetime.date(2026, 5, 12)).pk == plans["first"].pk
+    assert in_force.plan_in_force_on(plan_rows, datetime.date(2026, 5, 15)).pk != plans["first"].pk
+    assert in_force.plan_in_force_on(plan_rows, datetime.date(2026, 3, 31)) is None
 
 
 @pytest.fixture
@@ -202,21 +209,21 @@ def test_spend_against_budgets_compares_budget_days_in_force_with_money_released
 
     # Agreed (council share, days in force × weekly ÷ 7, rounded once a month):
     #   April: older 30 days × £70 + learning 6 days (25–30) × £35.01 = (210000 + 21006) ÷ 7 = 33000.86 → 33001
-    #   May: older 14 days × £70 + 17 days × £140 + learning 30 days (1–30) × £35.01
-    #        = (98000 + 238000 + 105030) ÷ 7 = 63004.29 → 63004
+    #   May: older 14 days × £70 + 17 days × £140 + learning 31 days (1–31, its last day included)
+    #        × £35.01 = (98000 + 238000 + 108531) ÷ 7 = 63504.43 → 63504
     #   June: older 30 days × £140 = 60000
     # Released: April £250; May £250 + £120; June −£250 (the reversal).
     assert rows(figure) == [
         (APR, 33001, 25000, 25000 - 33001),
-        (MAY, 63004, 37000, 37000 - 63004),
+        (MAY, 63504, 37000, 37000 - 63504),
         (JUN, 60000, -25000, -25000 - 60000),
     ]
     assert figure.chart.kind == "line" and figure.chart.series == (1, 2)
 
 
 def test_spend_against_budgets_follows_client_group_and_area(releases):
-    # Learning disability: 6 × 3501 ÷ 7 = 3000.86 → 3001; 30 × 3501 ÷ 7 = 15004.29 → 15004; the direct payment.
-    learning = [(APR, 3001, 0, -3001), (MAY, 15004, 12000, 12000 - 15004), (JUN, 0, 0, 0)]
+    # Learning disability: 6 × 3501 ÷ 7 = 3000.86 → 3001; 31 × 3501 ÷ 7 = 15504.43 → 15504; the direct payment.
+    learning = [(APR, 3001, 0, -3001), (MAY, 15504, 12000, 12000 - 15504), (JUN, 0, 0, 0)]
     assert rows(spending.spend_against_budgets(only(client_group=LEARNING))) == learning
     assert rows(spending.spend_against_budgets(only(area="E8"))) == [
         (APR, 30000, 25000, -5000), (MAY, 48000, 25000, -23000), (JUN, 60000, -25000, -85000)]
@@ -453,7 +460,7 @@ def test_every_figure_works_with_nothing_recorded(db):
 
 def _queries(measure, filters) -> int:
     with CaptureQueriesContext(connection) as captured:
-        measure(filters)
+        measure(dataclasses.replace(filters))
     return len(captured)
 
 
@@ -485,7 +492,7 @@ def _more_of_everything():
 
 # Plans, then their lines; plans, then the ledger; contracts, their terms, the terms' plan lines, then
 # the funds' balances; one grouped query each for payments and negotiations.
-QUERIES = {"deployment_mix": 2, "spend_against_budgets": 2, "isf_balances": 4, "isf_surpluses": 4,
+QUERIES = {"deployment_mix": 2, "spend_against_budgets": 3, "isf_balances": 4, "isf_surpluses": 4,
            "payments_by_provider": 1, "negotiation_savings": 1}
 
 
