@@ -85,6 +85,12 @@ def _demo_run_path() -> str:
     return f"/admin/payment-runs/{PaymentRun.objects.order_by('pk').first().pk}/"
 
 
+def _my_support_path() -> str:
+    from brokerage.models import Person
+
+    return f"/my-support/{Person.objects.get(user__username='person').pk}/"
+
+
 PAGES = [
     ("home page", None, "/"),
     ("directory search: text + 3 filters", None, f"{DIRECTORY}?{SEARCH}"),
@@ -119,7 +125,7 @@ PAGES = [
     ("dashboard: money (contract officer)", "contracts", "/admin/insight/money/"),
     ("dashboard: work waiting (contract officer)", "contracts", "/admin/insight/work/"),
     ("dashboard: market coverage (contract officer)", "contracts", "/admin/insight/market/"),
-    ("your support (person)", "person", "/my-support/"),
+    ("your support (person)", "person", _my_support_path),
     ("site search", None, "/search/?q=personal+budget"),
 ]
 
