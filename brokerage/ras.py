@@ -143,3 +143,30 @@ def cost_budget(*, levels: Mapping[str, int], typical_services: Iterable[Typical
                             f"{RateUnit(service.unit).label}"),
         })
     return RasResult(total_pence=total, lines=lines)
+
+
+# Reading a budget's breakdown ---------------------------------------------------------------------
+
+UNIT_WORDS = {"hour": "hours", "visit": "visits", "day": "days", "night": "nights", "week": "weeks",
+              "session": "sessions", "item": "items"}
+
+
+def explain_breakdown_line(line: dict) -> dict:
+    """One line of a budget's breakdown as a row the person can read: the need, its level, what
+    it means in points or hours, and the amount."""
+    kind = line.get("kind")
+    row = {"need": line.get("domain_label", ""), "level": line.get("level_label", ""),
+           "amount_pence": line.get("amount_pence", 0), "means": line.get("description", ""), "rate_pence": None}
+    if kind == "points":
+        row.update(means=f"{line['points']} point{'s' if line['points'] != 1 else ''}",
+                   rate_pence=line.get("pence_per_point"), rate_words="a point")
+    elif kind == "factor":
+        row.update(need=f"Adjustment for {line.get('client_group_label', 'the client group').lower()}",
+                   means=f"The amount for needs × {format_quantity(line.get('factor', '1'))}, rounded to the penny")
+    elif kind in ("service", "reablement"):
+        unit = line.get("unit", "")
+        row.update(means=f"{line.get('service', '')}: {line.get('quantity', '')} {UNIT_WORDS.get(unit, unit)} a week",
+                   rate_pence=line.get("rate_pence"), rate_words=line.get("unit_label", ""))
+        if kind == "reablement":
+            row["means"] = f"{row['means']}. Reablement is free and not part of the budget"
+    return row

@@ -25,7 +25,7 @@ from brokerage.forms import (
     add_service_errors,
 )
 from brokerage.models import Person
-from brokerage.ras import format_quantity
+from brokerage.ras import explain_breakdown_line
 from brokerage.selectors import active_ras_versions, assessments_for, budgets_for, people_visible_to, reablement_for
 from brokerage.selectors.oversight import person_oversight
 from brokerage.selectors.package_requests import package_requests_for_person
@@ -189,31 +189,6 @@ def budget_new(request, pk: int):
         "person": person, "assessment": assessment, "versions": versions, "form": form})
 
 
-UNIT_WORDS = {"hour": "hours", "visit": "visits", "day": "days", "night": "nights", "week": "weeks",
-              "session": "sessions", "item": "items"}
-
-
-def _explain(line: dict) -> dict:
-    """One line of a budget's breakdown as a row the person can read: the need, its level, what
-    it means in points or hours, and the amount."""
-    kind = line.get("kind")
-    row = {"need": line.get("domain_label", ""), "level": line.get("level_label", ""),
-           "amount_pence": line.get("amount_pence", 0), "means": line.get("description", ""), "rate_pence": None}
-    if kind == "points":
-        row.update(means=f"{line['points']} point{'s' if line['points'] != 1 else ''}",
-                   rate_pence=line.get("pence_per_point"), rate_words="a point")
-    elif kind == "factor":
-        row.update(need=f"Adjustment for {line.get('client_group_label', 'the client group').lower()}",
-                   means=f"The amount for needs × {format_quantity(line.get('factor', '1'))}, rounded to the penny")
-    elif kind in ("service", "reablement"):
-        unit = line.get("unit", "")
-        row.update(means=f"{line.get('service', '')}: {line.get('quantity', '')} {UNIT_WORDS.get(unit, unit)} a week",
-                   rate_pence=line.get("rate_pence"), rate_words=line.get("unit_label", ""))
-        if kind == "reablement":
-            row["means"] = f"{row['means']}. Reablement is free and not part of the budget"
-    return row
-
-
 @login_required
 def budget_detail(request, pk: int, budget_id: int):
     """How the budget was worked out, in words the person can read; they and their
@@ -223,7 +198,7 @@ def budget_detail(request, pk: int, budget_id: int):
     return render(request, "brokerage/budget_detail.html", {
         "person": person,
         "budget": budget,
-        "lines": [_explain(line) for line in budget.breakdown],
+        "lines": [explain_breakdown_line(line) for line in budget.breakdown],
         "printing": request.GET.get("print") == "1",
         "can_plan": _plans_for(request.user, person),
     })

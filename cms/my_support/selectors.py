@@ -17,11 +17,10 @@ from django.http import Http404
 from brokerage.checks import line_weekly_pence
 from brokerage.constants import PLAN_OPEN_STATUSES, BudgetKind, DeploymentRoute, LineKind, PlanStatus, ReviewStatus
 from brokerage.models import DirectPaymentReview, PersonalBudget, Person, PlanLine, PlanOutcome, SupportPlan
-from brokerage.ras import format_quantity
+from brokerage.ras import UNIT_WORDS, explain_breakdown_line, format_quantity
 from brokerage.selectors import budgets_for
 from brokerage.selectors.oversight import PersonOversight, person_oversight
 from brokerage.transitional import plan_in_force
-from brokerage.views.people import UNIT_WORDS, _explain
 from isf.selectors.statements import PersonStatement, person_statement
 from marketplace import money
 from marketplace.models import Organisation, User
@@ -232,7 +231,7 @@ def my_support(person: Person, *, today: datetime.date) -> MySupport:
         plan_in_progress=SupportPlan.objects.filter(person=person, status__in=PLAN_OPEN_STATUSES).first(),
         budget=budget,
         worked_out_from=worked_out_from,
-        breakdown=[_explain(line) for line in worked_out_from.breakdown] if worked_out_from is not None else [],
+        breakdown=[explain_breakdown_line(line) for line in worked_out_from.breakdown] if worked_out_from is not None else [],
         lines=[_line_view(line) for line in plan_lines],
         outcomes=list(plan.outcomes.all()) if plan is not None else [],
         plan_weekly_pence=sum(line_weekly_pence(line) for line in plan_lines),
