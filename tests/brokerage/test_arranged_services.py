@@ -68,3 +68,18 @@ def test_the_person_page_lists_and_records_them(client, person, officer, broker)
     client.force_login(broker)
     assert client.get(f"/people/{person.pk}/arranged-services/new/").status_code == 403
     assert "Record a service the council arranges" not in client.get(f"/people/{person.pk}/").content.decode()
+
+
+def test_another_persons_service_is_not_found_and_an_ended_one_cannot_be_ended_again(client, person, officer):
+    other = record(PersonFactory(), officer)
+    client.force_login(officer)
+    assert client.get(f"/people/{person.pk}/arranged-services/{other.pk}/end/").status_code == 404
+    mine = record(person, officer)
+    url = f"/people/{person.pk}/arranged-services/{mine.pk}/end/"
+    bad = client.post(url, {"ends_on_day": "1", "ends_on_month": "1", "ends_on_year": "2020"})
+    assert "The service must end on or after the day it started" in bad.content.decode()
+    assert client.post(url, {"ends_on_day": "30", "ends_on_month": "9", "ends_on_year": "2026"}).status_code == 302
+    again = client.get(url, follow=True).content.decode()
+    assert "This service already ended on 30 September 2026" in again
+    mine.refresh_from_db()
+    assert mine.ends_on == datetime.date(2026, 9, 30)
