@@ -97,6 +97,15 @@ def signed_off_plans(filters: Filters) -> dict[int, list[PlanRow]]:
     return filters.remember("signed-off-plans", lambda: _load(filters))
 
 
+def plans_in_force(filters: Filters) -> dict[int, list[tuple[datetime.date, datetime.date, "PlanRow"]]]:
+    """``{person id: windows(…)}`` over the period for every filtered person with a plan, worked
+    out once per page."""
+    def work():
+        return {person_id: windows(plans, filters.period_start, filters.period_end)
+                for person_id, plans in signed_off_plans(filters).items()}
+    return filters.remember("plans-in-force", work)
+
+
 def plan_in_force_on(plans: Iterable[PlanRow], day: datetime.date) -> PlanRow | None:
     """The person's plan in force on ``day`` (None: no budget that day)."""
     chosen = max((plan for plan in plans if plan.effective_on <= day),

@@ -35,7 +35,7 @@ from brokerage.constants import DIRECT_PAYMENT_ROUTES, DeploymentRoute, ServiceS
 from brokerage.models import ArrangedService, BrokerageSettings, ReablementEpisode
 from cms.insight.figures import Chart, Column, Figure, percent
 from cms.insight.filters import Filters
-from cms.insight.in_force import PlanRow, covered, signed_off_plans, windows
+from cms.insight.in_force import PlanRow, covered, plans_in_force, signed_off_plans
 from marketplace.constants import ClientGroup
 
 MANAGED_ROUTES = (DeploymentRoute.MANAGED_BUDGET, DeploymentRoute.INDIVIDUAL_SERVICE_FUND)
@@ -112,16 +112,16 @@ def _count(filters: Filters) -> list[tuple[datetime.date, _Month]]:
     """Each month of the period with its counts. Each person's plans and services are laid over
     the months they cover, so the work grows with the records, not with records × months."""
     people: dict[int, _Someone] = {}
+    in_force = plans_in_force(filters)
     for person_id, plans in signed_off_plans(filters).items():
         people[person_id] = _Someone(plans[0].client_group, plans[0].date_of_birth, plans)
     _services(filters, people)
     months = filters.months()
     days = [filters.as_at(month) for month in months]
     counts = [_Month() for _ in months]
-    first, last = filters.period_start, filters.period_end
-    for person in people.values():
+    for person_id, person in people.items():
         how = [None] * len(days)
-        for start, end, plan in windows(person.plans, first, last):
+        for start, end, plan in in_force.get(person_id, ()):
             taken = how_taken(plan)
             for index in covered(days, start, end):
                 how[index] = taken

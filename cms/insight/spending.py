@@ -20,13 +20,12 @@ from brokerage.checks import line_weekly_pence
 from brokerage.constants import DeploymentRoute, NegotiationStatus
 from brokerage.models import Negotiation, Person
 from cms.insight.figures import Chart, Column, Figure
-from cms.insight.in_force import LineRow, covered, local_date, signed_off_plans, windows
+from cms.insight.in_force import LineRow, covered, local_date, plans_in_force
 from cms.insight.filters import Filters, first_of_month, last_day
 from isf.constants import AccountKind, ContractStatus, PaymentKind, PaymentStatus, SurplusStatus
 from isf.models import Entry, IsfContract, Payment
-from isf.selectors.contracts import with_terms
 from isf.selectors.statements import RECEIVED_STATUSES
-from isf.services.surpluses import surplus_allowed_pence
+from isf.services.surpluses import surplus_allowed_many
 from marketplace import money
 
 SEVEN = Decimal(7)
@@ -57,8 +56,8 @@ def deployment_mix(filters: Filters) -> Figure:
     months = filters.months()
     days = [filters.as_at(month) for month in months]
     weekly = [dict.fromkeys((route.value for route in routes), 0) for _ in months]
-    for person_plans in signed_off_plans(filters).values():
-        for start, end, plan in windows(person_plans, filters.period_start, filters.period_end):
+    for person_windows in plans_in_force(filters).values():
+        for start, end, plan in person_windows:
             lines = [(line, line.route, line_weekly_pence(line)) for line in plan.lines]
             for index in covered(days, start, end):
                 for line, route, cost in lines:
@@ -108,8 +107,8 @@ def _council_outflow_by_month(filters: Filters) -> dict[datetime.date, int]:
 def spend_against_budgets(filters: Filters) -> Figure:
     budget: dict[datetime.date, Decimal] = defaultdict(Decimal)
     months = [(month, last_day(month)) for month in filters.months()]
-    for person_plans in signed_off_plans(filters).values():
-        for start, end, plan in windows(person_plans, filters.period_start, filters.period_end):
+    for person_windows in plans_in_force(filters).values():
+        for start, end, plan in person_windows:
             for month, days in _months_between(months, start, end):
                 budget[month] += Decimal(plan.weekly_council_pence) * days
     released = _council_outflow_by_month(filters)
@@ -168,22 +167,24 @@ def _contracts_live_on(day: datetime.date) -> Q:
 
 def contract_balances(filters: Filters) -> list[ContractBalance]:
     """Every ISF contract in force at the end of the period, with what its fund held then, what the
-    surplus rule allowed it to hold and its open surplus flags. Four queries however many."""
+    surplus rule allowed it to hold and its open surplus flags. Five queries however many."""
     day = filters.period_end
-    contracts = list(with_terms(IsfContract.objects.filter(_contracts_live_on(day), filters.people("person__")))
-                     .annotate(open_flags=Count("surplus_flags", filter=Q(surplus_flags__status=SurplusStatus.OPEN,
-                                                                          surplus_flags__found_on__lte=day)))
-                     .order_by("pk"))
-    held = dict(Entry.objects.filter(account__kind=AccountKind.CONTRACT_FUND,
-                                     account__contract_id__in=[contract.pk for contract in contracts],
+    contracts = IsfContract.objects.filter(_contracts_live_on(day), filters.people("person__"))
+    rows = list(contracts.annotate(open_flags=Count("surplus_flags", filter=Q(surplus_flags__status=SurplusStatus.OPEN,
+                                                                           surplus_flags__found_on__lte=day)))
+                .order_by("pk").values_list("pk", "reference", "provider_id", "provider__name", "person__reference",
+                                            "open_flags"))
+    if not rows:
+        return []
+    held = dict(Entry.objects.filter(account__kind=AccountKind.CONTRACT_FUND, account__contract__in=contracts.values("pk"),
                                      transaction__occurred_on__lte=day)
                 .order_by().values("account__contract_id").annotate(total=Sum("amount_pence"))
-                .values_list("account__contract_id", "total")) if contracts else {}
-    return [ContractBalance(reference=contract.reference, provider_id=contract.provider_id,
-                            provider=contract.provider.name, person_reference=contract.person.reference,
-                            held_pence=held.get(contract.pk, 0), allowed_pence=surplus_allowed_pence(contract, day),
-                            open_flags=contract.open_flags)
-            for contract in contracts]
+                .values_list("account__contract_id", "total"))
+    allowed = surplus_allowed_many(contracts, day)
+    return [ContractBalance(reference=reference, provider_id=provider_id, provider=provider,
+                            person_reference=person_reference, held_pence=held.get(pk, 0),
+                            allowed_pence=allowed.get(pk), open_flags=open_flags)
+            for pk, reference, provider_id, provider, person_reference, open_flags in rows]
 
 
 SURPLUS_RULE = ("The surplus rule allows a fund to hold the contract's carry-over weeks (usually 4) × its weekly "
@@ -192,7 +193,7 @@ SURPLUS_RULE = ("The surplus rule allows a fund to hold the contract's carry-ove
 
 def isf_balances(filters: Filters) -> Figure:
     by_provider: dict[int, list[ContractBalance]] = defaultdict(list)
-    for balance in contract_balances(filters):
+    for balance in filters.remember("contract-balances", lambda: contract_balances(filters)):
         by_provider[balance.provider_id].append(balance)
     rows = []
     for balances in by_provider.values():
@@ -218,7 +219,8 @@ def isf_balances(filters: Filters) -> Figure:
 
 
 def isf_surpluses(filters: Filters) -> Figure:
-    above = sorted((balance for balance in contract_balances(filters) if balance.above_rule_pence),
+    above = sorted((balance for balance in filters.remember("contract-balances", lambda: contract_balances(filters))
+                    if balance.above_rule_pence),
                    key=lambda balance: (-balance.above_rule_pence, balance.reference))[:TOP_SURPLUSES]
     return Figure(
         slug="isf-surpluses",

@@ -7,24 +7,28 @@ command; deciding is a finance officer's job in the console.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from isf import ledger
 from isf.constants import AccountKind, ContractStatus, SurplusStatus, TransactionKind
-from isf.models import Entry, IsfContract, SurplusFlag
+from brokerage.constants import DeploymentRoute
+from brokerage.models import PlanLine
+from isf.models import ContractTerms, Entry, IsfContract, SurplusFlag
 from isf.selectors.contracts import terms_on, weekly_amounts, with_terms
+from isf.services.contracts import contribution_shares
 from marketplace import audit
 from marketplace.constants import Role
 from marketplace.models import User
-from marketplace.money import format_pence
+from marketplace.money import format_pence, multiply
 from marketplace.permissions import has_role
 from marketplace.transitions import transition
 
-__all__ = ["surplus_allowed_pence", "surplus_recover", "surplus_waive", "surpluses_find"]
+__all__ = ["surplus_allowed_pence", "surplus_allowed_many", "surplus_recover", "surplus_waive", "surpluses_find"]
 
 REASON_MAX = 2000
 
@@ -36,6 +40,36 @@ def surplus_allowed_pence(contract: IsfContract, on: datetime.date) -> int | Non
     if terms is None:
         return None
     return contract.surplus_carry_weeks * weekly_amounts(terms).net_pence
+
+
+def surplus_allowed_many(contracts: QuerySet, on: datetime.date) -> dict[int, int | None]:
+    """:func:`surplus_allowed_pence` for every contract of ``contracts``, in three queries however
+    many there are (plain rows: a report may read thousands)."""
+    carry = dict(contracts.order_by().values_list("pk", "surplus_carry_weeks"))
+    in_force = {}
+    # Ordered oldest first, so the terms in force (the latest to start, then the highest id) come last.
+    for row in (ContractTerms.objects.filter(contract__in=contracts.values("pk"), effective_from__lte=on)
+                .order_by("contract_id", "effective_from", "pk")
+                .values_list("contract_id", "plan_id", "plan_line_id", "weekly_pence",
+                             "plan__agreed_budget__weekly_contribution_pence")):
+        in_force[row[0]] = row
+    costs: dict[int, dict[int, int]] = defaultdict(dict)
+    lines = (PlanLine.objects.filter(route=DeploymentRoute.INDIVIDUAL_SERVICE_FUND,
+                                     plan__in=ContractTerms.objects.filter(contract__in=contracts.values("pk"))
+                                     .values("plan_id"))
+             .order_by().values_list("plan_id", "pk", "agreed_price_pence", "quantity_per_week"))
+    for plan_id, line_id, price, quantity in lines:
+        costs[plan_id][line_id] = multiply(price, quantity)
+    allowed: dict[int, int | None] = {}
+    for contract_id, weeks in carry.items():
+        row = in_force.get(contract_id)
+        if row is None:
+            allowed[contract_id] = None
+            continue
+        _, plan_id, line_id, weekly, contribution = row
+        share = contribution_shares(contribution or 0, costs[plan_id]).get(line_id, 0)
+        allowed[contract_id] = weeks * (weekly - share)
+    return allowed
 
 
 def _fund_balances_on(contract_ids: list[int], on: datetime.date) -> dict[int, int]:

@@ -148,7 +148,7 @@ class Command(BaseCommand):
             call_command("seed_demo", "--scale", str(scale), stdout=io.StringIO(), stderr=io.StringIO())
             self.stdout.write(f"seed_demo --scale {scale}: {time.perf_counter() - started:.1f} s")
         self.stdout.write(f"database: {connection.vendor}")
-        self.stdout.write(f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        self.stdout.write(f"{'page':52} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for label, username, path in PAGES:
             path = path() if callable(path) else path
             client = Client(HTTP_HOST="localhost")
@@ -166,7 +166,7 @@ class Command(BaseCommand):
                     raise SystemExit(f"{path} answered {response.status_code}")
             timings.sort()
             p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            self.stdout.write(f"{label:40} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
+            self.stdout.write(f"{label:52} {statistics.median(timings):10.1f} {p95:8.1f} {queries:8d}")
         # Imported here: they build their own rows, and only the benchmark needs them.
         from cms.benchmarks import invoices, payment_run
 

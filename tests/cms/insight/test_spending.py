@@ -492,7 +492,7 @@ def _more_of_everything():
 
 # Plans, then their lines; plans, then the ledger; contracts, their terms, the terms' plan lines, then
 # the funds' balances; one grouped query each for payments and negotiations.
-QUERIES = {"deployment_mix": 2, "spend_against_budgets": 3, "isf_balances": 4, "isf_surpluses": 4,
+QUERIES = {"deployment_mix": 2, "spend_against_budgets": 3, "isf_balances": 5, "isf_surpluses": 5,
            "payments_by_provider": 1, "negotiation_savings": 1}
 
 

@@ -186,3 +186,17 @@ def test_the_console_menu_offers_isf_surpluses_to_officers_only(rf, isf, finance
         request = rf.get("/admin/")
         request.user = user
         assert item.is_shown(request) is shown
+
+
+def test_the_rule_for_many_contracts_matches_the_rule_for_one(isf, accepted):
+    other = accepted()
+    day = on(isf)
+    contracts = IsfContract.objects.filter(pk__in=[isf.pk, other.pk])
+    with CaptureQueriesContext(connection) as captured:
+        many = services.surplus_allowed_many(contracts, day)
+    assert many == {isf.pk: ALLOWED, other.pk: ALLOWED} == {
+        contract.pk: services.surplus_allowed_pence(contract, day) for contract in (isf, other)}
+    assert len(captured) == 3
+    # Before any terms are in force there is no rule yet.
+    before = isf.terms.order_by("effective_from").first().effective_from - datetime.timedelta(days=1)
+    assert services.surplus_allowed_many(contracts, before) == {isf.pk: None, other.pk: None}
